@@ -18,10 +18,18 @@ export function newTokenSecret(id = newId('tok')): { id: string; secret: string 
   return { id, secret: `${TOKEN_PREFIX}_${id}_${randomBytes(32).toString('base64url')}` };
 }
 
-/** Splits a token into its id and checks its shape; undefined when it cannot be ours. */
+/** Shortest secret accepted from AIRLOCK_ADMIN_TOKEN or `--token`. */
+export const MIN_SECRET_LENGTH = 16;
+
+/**
+ * The token id a secret is stored under: the id inside a generated token, or a
+ * hash-derived id for a secret the operator chose. Undefined when it cannot be ours.
+ */
 export function parseToken(secret: string): { id: string } | undefined {
   const m = TOKEN_RE.exec(secret);
-  return m ? { id: m[1]! } : undefined;
+  if (m) return { id: m[1]! };
+  if (secret.length < MIN_SECRET_LENGTH || secret.length > 512 || !/^[\x21-\x7e]+$/.test(secret)) return undefined;
+  return { id: `tok_${hashSecret(`id:${secret}`).slice(0, 16)}` };
 }
 
 /** Creates a token for `user`; the secret is returned once and only its hash is stored. */
@@ -35,7 +43,7 @@ export async function issueToken(
   if (opts.secret !== undefined) {
     const parsed = parseToken(opts.secret);
     if (!parsed) {
-      throw new ValidationError('the token must look like alk_tok_<16 chars>_<43 chars>; create one with `airlock token create` or leave it unset to get one generated', 'token');
+      throw new ValidationError(`a chosen token must be ${MIN_SECRET_LENGTH} to 512 printable characters without spaces`, 'token');
     }
     id = parsed.id;
     secret = opts.secret;
