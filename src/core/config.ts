@@ -20,6 +20,8 @@ const dynamodbStoreSchema = z.object({
   region: z.string().optional(),
   /** Endpoint override (tests point it at a local server). */
   endpoint: z.string().url().optional(),
+  /** Create the table when it is missing (tests and first runs; deployments create it with CloudFormation). @default false */
+  createTable: z.boolean().default(false),
 }).strict();
 
 const localComputeSchema = z.object({
@@ -61,6 +63,8 @@ export const configSchema = z.object({
   runnerId: z.string().regex(/^[a-zA-Z0-9_.-]{1,64}$/).default('local'),
   store: z.discriminatedUnion('type', [sqliteStoreSchema, dynamodbStoreSchema]).default({ type: 'sqlite' }),
   compute: z.discriminatedUnion('type', [localComputeSchema, ecsComputeSchema]).default({ type: 'local', stopGrace: 5 }),
+  /** Proxy traffic marks an environment active in the store at most this often. @default 30s */
+  activityInterval: durationSchema.default(30),
   /** Seconds between reconciler passes. @default 10s */
   reconcileInterval: durationSchema.default(10),
   netcheck: z

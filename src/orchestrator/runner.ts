@@ -114,13 +114,14 @@ export async function startRunner(opts: RunnerOptions): Promise<Runner> {
     closers.unshift(() => api.close());
 
     const route = (req: IncomingMessage, res: ServerResponse) => {
-      if (services.proxy?.handleRequest(req, res)) return;
+      if (services.proxy.handleRequest(req, res)) return;
       api.routing(req, res);
     };
     server.on('request', route);
     server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-      if (!services.proxy?.handleUpgrade(req, socket, head)) socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+      if (!services.proxy.handleUpgrade(req, socket, head)) socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
     });
+    server.on('connect', (req: IncomingMessage, socket: Duplex) => services.proxy.handleConnect(req, socket));
     closers.unshift(() => closeServer(server));
 
     reconciler.start();

@@ -1,7 +1,14 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import type { AirlockConfig } from '../core/config.js';
 import type { Store } from '../store/store.js';
 import type { Logger } from '../telemetry/logger.js';
+import { SessionManager } from '../auth/sessions.js';
+import { authRoutes, AUTH_PUBLIC_PATHS } from '../auth/routes.js';
+import { createProxy } from '../proxy/proxy.js';
+import { RouteCache } from '../proxy/routes.js';
+import { ActivityTracker } from '../proxy/activity.js';
 import type { Orchestrator } from './service.js';
 import type { Authenticator } from './api/authenticate.js';
 import type { UrlScheme } from './api/dto.js';
@@ -9,13 +16,17 @@ import type { NetworkSource } from './api/runner-info.js';
 
 /** The proxy as the runner's HTTP server sees it. */
 export interface ProxyHandle {
-  handleRequest(req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse): boolean;
-  handleUpgrade(req: import('node:http').IncomingMessage, socket: import('node:stream').Duplex, head: Buffer): boolean;
+  handleRequest(req: IncomingMessage, res: ServerResponse): boolean;
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): boolean;
+  handleConnect(req: IncomingMessage, socket: Duplex): void;
 }
 
 /** The roles that sit beside the API in one runner process. */
 export interface RunnerServices {
-  proxy?: ProxyHandle;
+  proxy: ProxyHandle;
+  sessions: SessionManager;
+  routes: RouteCache;
+  activity: ActivityTracker;
   network?: NetworkSource;
   metrics: () => string;
   apiPlugins: ((app: FastifyInstance) => Promise<void>)[];
@@ -34,13 +45,44 @@ export interface ServiceDeps {
   urls: UrlScheme;
 }
 
-/** Wires the proxy, sessions, network check, metrics and dashboard into the runner. */
-export async function attachRunnerServices(_deps: ServiceDeps): Promise<RunnerServices> {
+/** Wires the proxy, browser sessions, network check, metrics and dashboard into the runner. */
+export async function attachRunnerServices(deps: ServiceDeps): Promise<RunnerServices> {
+  const { store, orchestrator, auth, config } = deps;
+  const logger = deps.logger.child({ role: 'proxy' });
+  const sessions = await SessionManager.open(store);
+  // In one process the orchestrator pushes every change; the slow poll catches other replicas.
+  const routes = await RouteCache.load(store, { pollMs: 10_000, logger });
+  const unsubscribe = orchestrator.changes.subscribe((c) => (c.env ? routes.upsert(c.env) : routes.remove(c.name)));
+  const activity = new ActivityTracker(store, { intervalMs: config.activityInterval * 1000, logger });
+  const verifyBearer = async (secret: string) => auth.bearer(secret).catch(() => undefined);
+  const proxy = createProxy({
+    routes,
+    sessions,
+    verifyBearer,
+    activity,
+    domain: config.domain.toLowerCase(),
+    runnerUrl: deps.runnerUrl,
+    startEnvironment: async (name, user) => {
+      await orchestrator.start(user, name);
+    },
+    logger,
+  });
+  auth.useSessions((value, host) => sessions.verify(value, host));
+
   return {
+    proxy,
+    sessions,
+    routes,
+    activity,
     metrics: () => '',
-    apiPlugins: [],
+    apiPlugins: [authRoutes({ sessions, verifyBearer, domain: config.domain.toLowerCase(), runnerUrl: deps.runnerUrl })],
     rootPlugins: [],
-    publicPaths: [],
-    close: async () => undefined,
+    publicPaths: [...AUTH_PUBLIC_PATHS],
+    close: async () => {
+      unsubscribe();
+      routes.close();
+      proxy.close();
+      await activity.close();
+    },
   };
 }

@@ -10,11 +10,12 @@ export async function openStore(config: AirlockConfig['store'], dataDir: string)
       return SqliteStore.open(config.path ?? join(dataDir, 'airlock.db'));
     }
     case 'dynamodb': {
-      const { DynamoStore } = await import('./dynamodb/dynamo-store.js');
+      const { DynamoStore } = await import('./dynamodb/index.js');
       return DynamoStore.open({
         table: config.table,
         ...(config.region ? { region: config.region } : {}),
         ...(config.endpoint ? { endpoint: config.endpoint } : {}),
+        createTable: config.createTable,
       });
     }
   }

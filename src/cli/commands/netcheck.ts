@@ -5,7 +5,7 @@
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { DEPLOYMENT_MODES } from '../../core/config.js';
-import { FEATURES, isRegion, type Feature } from '../../netcheck/catalog.js';
+import { DEFAULT_FEATURES, FEATURES, isRegion, type Feature } from '../../netcheck/catalog.js';
 import { runNetcheck } from '../../netcheck/check.js';
 import { reasonText } from '../../netcheck/classify.js';
 import type { EndpointResult, NetcheckReport } from '../../netcheck/report.js';
@@ -20,7 +20,7 @@ Options:
   --region <region>      AWS Region (default: $AWS_REGION, $AWS_DEFAULT_REGION, us-east-1)
   --mode <mode>          ${DEPLOYMENT_MODES.join(' | ')} (default: isolated)
   --features <list>      comma-separated features whose endpoints are required
-                         (${FEATURES.join(', ')}; default: the runner's defaults)
+                         (default: ${DEFAULT_FEATURES.join(',')}; all: ${FEATURES.join(',')})
   --all                  also check endpoints no enabled feature needs (not required)
   --capacity <c>         fargate | ec2 (default: fargate)
   --account <id>         12-digit account id, for <account>.dkr.ecr.<region>.… host names

@@ -3,12 +3,10 @@ import type { User } from '../../core/environment.js';
 import { UnauthorizedError } from '../../core/errors.js';
 import { hashSecret, verifyToken, type Principal } from '../../auth/tokens.js';
 import type { Store } from '../../store/store.js';
+import { RUNNER_COOKIE, readCookie } from '../../auth/sessions.js';
 
 /** Verifies a browser session cookie for the runner's own host. */
 export type SessionVerifier = (cookieValue: string, host: string) => Promise<User | undefined>;
-
-/** Name of the dashboard's session cookie (set by the auth routes). */
-export const RUNNER_SESSION_COOKIE = 'airlock_session';
 
 /** How long a verified token is trusted without asking the store again. */
 const CACHE_MS = 5_000;
@@ -21,10 +19,14 @@ const CACHE_MS = 5_000;
 export class Authenticator {
   private readonly cache = new Map<string, { principal: Principal; until: number }>();
 
-  constructor(
-    private readonly store: Store,
-    private readonly verifySession?: SessionVerifier,
-  ) {}
+  private verifySession: SessionVerifier | undefined;
+
+  constructor(private readonly store: Store) {}
+
+  /** Accepts the dashboard's session cookie as well as bearer tokens. */
+  useSessions(verify: SessionVerifier): void {
+    this.verifySession = verify;
+  }
 
   async fromRequest(req: FastifyRequest): Promise<User> {
     const header = req.headers.authorization;
@@ -33,7 +35,7 @@ export class Authenticator {
       if (!m) throw new UnauthorizedError('the Authorization header must be "Bearer <token>"');
       return (await this.bearer(m[1]!)).user;
     }
-    const cookie = this.verifySession ? readCookie(req.headers.cookie, RUNNER_SESSION_COOKIE) : undefined;
+    const cookie = this.verifySession ? readCookie(req.headers.cookie, RUNNER_COOKIE) : undefined;
     if (cookie && this.verifySession) {
       const user = await this.verifySession(cookie, req.headers.host ?? '');
       if (user) return user;
@@ -58,22 +60,6 @@ export class Authenticator {
   forget(): void {
     this.cache.clear();
   }
-}
-
-/** Reads one cookie from a Cookie header without allocating a map. */
-export function readCookie(header: string | undefined, name: string): string | undefined {
-  if (!header) return undefined;
-  let i = 0;
-  while (i < header.length) {
-    while (header[i] === ' ' || header[i] === ';') i++;
-    const eq = header.indexOf('=', i);
-    if (eq < 0) return undefined;
-    let end = header.indexOf(';', eq);
-    if (end < 0) end = header.length;
-    if (header.slice(i, eq).trim() === name) return header.slice(eq + 1, end).trim();
-    i = end + 1;
-  }
-  return undefined;
 }
 
 declare module 'fastify' {
