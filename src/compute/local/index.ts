@@ -1,0 +1,1 @@
+export { LocalProvider, type LocalProviderOptions } from './provider.js';
