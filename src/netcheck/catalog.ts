@@ -74,7 +74,10 @@ export interface Partition {
   id: 'aws' | 'aws-cn' | 'aws-us-gov' | 'aws-iso' | 'aws-iso-b';
   /** DNS suffix of service hosts. */
   dnsSuffix: string;
-  /** Prefix of VPC endpoint service names (`com.amazonaws`, or `cn.com.amazonaws` in China). */
+  /**
+   * The partition's own prefix of VPC endpoint service names (`cn.com.amazonaws` in China);
+   * only some services use it there, see `endpointServiceName`.
+   */
   endpointPrefix: string;
 }
 
@@ -85,6 +88,31 @@ export function partitionOf(region: string): Partition {
   if (region.startsWith('us-isob-')) return { id: 'aws-iso-b', dnsSuffix: 'sc2s.sgov.gov', endpointPrefix: 'gov.sgov.sc2s' };
   if (region.startsWith('us-iso-')) return { id: 'aws-iso', dnsSuffix: 'c2s.ic.gov', endpointPrefix: 'gov.ic.c2s' };
   return { id: 'aws', dnsSuffix: 'amazonaws.com', endpointPrefix: 'com.amazonaws' };
+}
+
+/**
+ * Outside the commercial partition only some services take the partition's own prefix
+ * (`cn.com.amazonaws.cn-north-1.ecr.api`) while the rest keep `com.amazonaws`
+ * (`com.amazonaws.cn-north-1.logs`), and gateway endpoints always keep it. This is
+ * aws-cdk-lib's table (InterfaceVpcEndpointAwsService), restricted to this catalog.
+ */
+const PARTITION_PREFIXED_SERVICES: Readonly<Record<string, readonly string[]>> = {
+  'cn-north-1': ['cloudformation', 'ec2', 'ecr.api', 'ecr.dkr', 'elasticfilesystem', 'monitoring', 's3', 'sts'],
+  'cn-northwest-1': ['cloudformation', 'ec2', 'ecr.api', 'ecr.dkr', 'elasticfilesystem', 'monitoring', 's3', 'sts'],
+  'us-iso-east-1': ['ec2', 'ecr.api', 'ecr.dkr', 'elasticfilesystem'],
+  'us-iso-west-1': ['ec2', 'ecr.api', 'ecr.dkr', 'elasticfilesystem', 'monitoring'],
+  'us-isob-east-1': ['ec2', 'ecr.api', 'ecr.dkr', 'elasticfilesystem'],
+  'us-isob-west-1': ['ecr.api', 'ecr.dkr'],
+};
+
+/** The VPC endpoint service name of a regional service, e.g. `com.amazonaws.eu-west-1.logs`. */
+export function endpointServiceName(region: string, service: string, kind: 'interface' | 'gateway' = 'interface'): string {
+  const partition = partitionOf(region);
+  if (partition.id === 'aws' || partition.id === 'aws-us-gov' || kind === 'gateway') return `com.amazonaws.${region}.${service}`;
+  // A Region not in the table yet: assume it follows its partition's first Region.
+  const prefixed = PARTITION_PREFIXED_SERVICES[region]
+    ?? (partition.id === 'aws-cn' ? PARTITION_PREFIXED_SERVICES['cn-north-1']! : []);
+  return `${prefixed.includes(service) ? partition.endpointPrefix : 'com.amazonaws'}.${region}.${service}`;
 }
 
 const REGION_RE = /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/;
@@ -149,7 +177,7 @@ export function endpointsFor(q: CatalogQuery): ResolvedEndpoint[] {
     }
     const vpcEndpointServiceName = e.global && partition.id === 'aws'
       ? `${partition.endpointPrefix}.${e.endpointService}`
-      : `${partition.endpointPrefix}.${q.region}.${e.endpointService}`;
+      : endpointServiceName(q.region, e.endpointService, e.kind);
     out.push({ ...e, hostname, vpcEndpointServiceName, required });
   }
   return out;

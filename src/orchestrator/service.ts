@@ -18,8 +18,12 @@ export interface OrchestratorOptions {
   holder?: string;
 }
 
-/** How long one replica may drive one environment's start/stop/delete before another may take over. */
-const DRIVE_LEASE_MS = 10 * 60_000;
+/**
+ * How long a replica's claim on one environment's work lasts without renewal. The
+ * holder renews it every third of that while the work runs, so a replica that dies
+ * (SIGKILL, lost task) hands the environment over within this time.
+ */
+const DRIVE_LEASE_MS = 15_000;
 
 /**
  * The environment lifecycle. Every transition is written to the store (compare-and-set
@@ -220,11 +224,16 @@ export class Orchestrator {
       if (this.closed) return;
       const lease = `env:${id}`;
       if (!(await this.store.acquireLease(lease, this.holder, DRIVE_LEASE_MS))) return;
+      const renew = setInterval(() => {
+        this.store.acquireLease(lease, this.holder, DRIVE_LEASE_MS).catch(() => undefined);
+      }, DRIVE_LEASE_MS / 3);
+      renew.unref();
       try {
         await work();
       } catch (err) {
         this.log.error({ envId: id, err: errorMessage(err) }, 'environment work failed; the reconciler will retry');
       } finally {
+        clearInterval(renew);
         await this.store.releaseLease(lease, this.holder).catch(() => undefined);
       }
     })().finally(() => {

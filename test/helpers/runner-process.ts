@@ -37,7 +37,7 @@ export class RunnerProcess {
       AIRLOCK_ADMIN_TOKEN: ADMIN_TOKEN,
       AIRLOCK_CLI_CONFIG: join(this.dataDir, 'cli.json'),
       AIRLOCK_DATA_DIR: this.dataDir,
-      AIRLOCK_LOG_LEVEL: 'warn',
+      AIRLOCK_LOG_LEVEL: process.env.AIRLOCK_LOG_LEVEL ?? 'warn',
       ...(opts.configPath ? { AIRLOCK_CONFIG: opts.configPath } : {}),
       ...opts.extraEnv,
     };
@@ -57,17 +57,19 @@ export class RunnerProcess {
     this.child.stdout!.on('data', (d) => (this.output += d));
     this.child.stderr!.on('data', (d) => (this.output += d));
     const deadline = Date.now() + 30_000;
+    let last = 'no answer';
     while (Date.now() < deadline) {
       if (this.child.exitCode !== null) throw new Error(`airlock up exited with ${this.child.exitCode}:\n${this.output}`);
       try {
-        const r = await fetch(`http://127.0.0.1:${this.port}/api/v1/health`);
+        const r = await fetch(`http://127.0.0.1:${this.port}/api/v1/health`, { signal: AbortSignal.timeout(2000) });
         if (r.ok) return;
-      } catch {
-        // not up yet
+        last = `HTTP ${r.status}: ${await r.text()}`;
+      } catch (err) {
+        last = String((err as { cause?: unknown }).cause ?? err);
       }
       await new Promise((r) => setTimeout(r, 50));
     }
-    throw new Error(`airlock up did not answer within 30 s:\n${this.output}`);
+    throw new Error(`airlock up did not answer within 30 s (last: ${last}):\n${this.output}`);
   }
 
   /** Ctrl-C, and wait for a clean exit. Returns the exit code. */

@@ -1,3 +1,4 @@
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -43,6 +44,18 @@ export class InstanceRecords {
     const temp = `${target}.${randomBytes(4).toString('hex')}.tmp`;
     await writeFile(temp, `${JSON.stringify(record, null, 2)}\n`, { mode: 0o600 });
     await rename(temp, target);
+  }
+
+  /**
+   * The same, synchronously: called in the tick that spawned the process, so a runner
+   * killed right after a spawn still leaves the record behind (no await in between).
+   */
+  writeNow(record: InstanceRecord): void {
+    mkdirSync(this.dir, { recursive: true });
+    const target = this.pathOf(record.envId);
+    const temp = `${target}.${randomBytes(4).toString('hex')}.tmp`;
+    writeFileSync(temp, `${JSON.stringify(record, null, 2)}\n`, { mode: 0o600 });
+    renameSync(temp, target);
   }
 
   /** The record of `envId`, or undefined when there is none or it cannot be read. */

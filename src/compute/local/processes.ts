@@ -112,3 +112,37 @@ function signalZero(pid: number): boolean {
     return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
+
+/**
+ * Process-group leaders whose environment holds `NAME=<value…>`: the workloads a
+ * provider launched, found from the process table itself rather than its records.
+ * Returns the pid and the marker's value (Linux only; elsewhere an empty list).
+ */
+export function findMarkedLeaders(name: string, prefix: string): { pid: number; value: string; startTicks: string }[] {
+  if (!hasProcfs) return [];
+  const needle = `${name}=${prefix}`;
+  const found: { pid: number; value: string; startTicks: string }[] = [];
+  let entries: string[];
+  try {
+    entries = readdirSync('/proc');
+  } catch {
+    return [];
+  }
+  for (const entry of entries) {
+    const pid = Number(entry);
+    if (!Number.isInteger(pid) || !isSafePid(pid)) continue;
+    const stat = readProcStat(pid);
+    if (!stat || stat.pgrp !== pid || stat.state === 'Z') continue;
+    let environ: string;
+    try {
+      environ = readFileSync(`/proc/${pid}/environ`, 'latin1');
+    } catch {
+      continue;
+    }
+    const at = environ.indexOf(needle);
+    if (at < 0 || (at > 0 && environ[at - 1] !== '\0')) continue;
+    const end = environ.indexOf('\0', at);
+    found.push({ pid, value: environ.slice(at + name.length + 1, end < 0 ? undefined : end), startTicks: stat.startTicks });
+  }
+  return found;
+}

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, openSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, writeSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import { appendFile, mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -11,7 +12,7 @@ import { InstanceRecords, type InstanceRecord } from './instance-records.js';
 import { readLog, sizeOf, tailLines } from './log-file.js';
 import { freePort } from './ports.js';
 import { httpHealthy, tcpAccepts } from './probes.js';
-import { hasProcfs, isGroupAlive, isProcessAlive, isSafePid, processStartTicks, readProcStat, signalGroup } from './processes.js';
+import { findMarkedLeaders, hasProcfs, isGroupAlive, isProcessAlive, isSafePid, processStartTicks, readProcStat, signalGroup } from './processes.js';
 
 export interface LocalProviderOptions {
   /** Folder that holds `homes/`, `logs/` and `instances/`. */
@@ -29,6 +30,8 @@ const FAILURE_TAIL_LINES = 20;
 /** How long to wait for a group to vanish after SIGKILL before calling it stuck. */
 const KILL_WAIT_MS = 5000;
 const ADDRESS = '127.0.0.1';
+/** Set in every workload's environment: `<provider key>:<envId>:<generation>`, so the process table shows what we launched. */
+const MARKER = 'AIRLOCK_INSTANCE';
 const ENV_ID_RE = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
 
 /** A process this provider object spawned itself, so its exit status is known. */
@@ -76,7 +79,11 @@ export class LocalProvider implements ComputeProvider {
     this.graceMs = grace * 1000;
     this.runnerId = opts.runnerId ?? 'local';
     this.records = new InstanceRecords(join(this.dataDir, 'instances'));
+    this.key = createHash('sha256').update(`${this.runnerId}\0${this.dataDir}`).digest('hex').slice(0, 16);
   }
+
+  /** Identifies this provider (runner id + data dir) in the marker its workloads carry. */
+  private readonly key: string;
 
   /** The home folder of an environment (kept across stop and start, removed by destroy). */
   homeOf(envId: string): string {
@@ -180,11 +187,30 @@ export class LocalProvider implements ComputeProvider {
     return out;
   }
 
+  /**
+   * Live instances: those with a record, plus any process group carrying this
+   * provider's marker without one (a runner killed between spawn and record, or a
+   * record lost), so the reconciler can stop what would otherwise run unseen.
+   */
   async list(): Promise<(Instance & { envId?: string; generation?: number })[]> {
     const records = await this.records.all();
-    return records
+    const live: (Instance & { envId?: string; generation?: number })[] = records
       .filter((r) => r.runnerId === this.runnerId && isProcessAlive(r.pid, r.procStart))
       .map((r) => ({ ...toInstance(r), envId: r.envId, generation: r.generation }));
+    const known = new Set(live.map((i) => i.id));
+    for (const found of findMarkedLeaders(MARKER, `${this.key}:`)) {
+      if (known.has(String(found.pid))) continue;
+      const [, envId, generation] = found.value.split(':');
+      live.push({
+        provider: this.kind,
+        id: String(found.pid),
+        address: ADDRESS,
+        meta: { pid: String(found.pid), procStart: found.startTicks, unrecorded: 'true' },
+        ...(envId ? { envId } : {}),
+        ...(generation ? { generation: Number(generation) } : {}),
+      });
+    }
+    return live;
   }
 
   logs(env: Pick<Environment, 'id' | 'name'>, opts: LogOptions = {}): AsyncIterable<string> {
@@ -220,21 +246,27 @@ export class LocalProvider implements ComputeProvider {
     const mainPort = spec.ports[0] ? ports[String(spec.ports[0].port)] : undefined;
     const argv = substitute(spec.command, { home, port: mainPort, template: spec.name });
     const env = workloadEnv(spec, { home, ports, mainPort, envId: req.envId, name: req.name });
+    env[MARKER] = `${this.key}:${req.envId}:${req.generation}`;
 
     const startedAt = new Date().toISOString();
     // Append mode, handed to the child as its stdout and stderr: it keeps writing after the runner exits.
     const fd = openSync(logPath, 'a', 0o600);
     let child: ChildProcess;
     let spawnError: Promise<Error>;
+    let logOffset = 0;
     try {
       writeSync(fd, `[airlock] ${startedAt} starting ${req.name} (generation ${req.generation}): ${argv.join(' ')}\n`);
+      logOffset = fstatSync(fd).size;
       child = spawn(argv[0]!, argv.slice(1), { cwd: home, env, detached: true, stdio: ['ignore', fd, fd] });
       // Listen at once: a failed spawn (ENOENT, EACCES) emits 'error' on the next tick.
       spawnError = new Promise<Error>((resolve) => child.once('error', resolve));
+      if (child.pid !== undefined) {
+        // Same tick as the spawn: a runner killed from here on still leaves the record.
+        this.records.writeNow(this.recordOf(req, child.pid, { ports, logPath, logOffset, startedAt }));
+      }
     } finally {
       closeSync(fd);
     }
-    const logOffset = await sizeOf(logPath);
     if (child.pid === undefined) {
       const err = await spawnError;
       await appendFile(logPath, `[airlock] could not run ${argv[0]}: ${err.message}\n`).catch(() => {});
@@ -255,7 +287,11 @@ export class LocalProvider implements ComputeProvider {
     child.unref();
     this.watched.set(String(pid), watched);
 
-    const record: InstanceRecord = {
+    return toInstance(this.recordOf(req, pid, { ports, logPath, logOffset, startedAt }));
+  }
+
+  private recordOf(req: StartRequest, pid: number, v: Pick<InstanceRecord, 'ports' | 'logPath' | 'logOffset' | 'startedAt'>): InstanceRecord {
+    return {
       envId: req.envId,
       name: req.name,
       generation: req.generation,
@@ -263,14 +299,9 @@ export class LocalProvider implements ComputeProvider {
       pgid: pid, // detached: the child leads a new process group
       procStart: processStartTicks(pid),
       address: ADDRESS,
-      ports,
-      logPath,
-      logOffset,
-      startedAt,
+      ...v,
       runnerId: this.runnerId,
     };
-    await this.records.write(record);
-    return toInstance(record);
   }
 
   private async observeOne(instance: Instance): Promise<Observation> {

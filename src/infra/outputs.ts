@@ -1,0 +1,32 @@
+/**
+ * The stack outputs the runner's ECS and DynamoDB configuration reads. `airlock deploy`
+ * writes them to `<out>/outputs.json` as a flat object with exactly these keys, and the
+ * runner's services receive the same object as `AIRLOCK_STACK_OUTPUTS`.
+ */
+export const OUTPUT_KEYS = [
+  'ClusterName',
+  /** Comma-joined subnet ids environments run in. */
+  'SubnetIds',
+  'TaskSecurityGroupId',
+  'ExecutionRoleArn',
+  'TaskRoleArn',
+  'LogGroupName',
+  'FileSystemId',
+  'TableName',
+  'Region',
+  'Mode',
+] as const;
+export type OutputKey = (typeof OUTPUT_KEYS)[number];
+export type StackOutputs = Record<OutputKey, string>;
+
+/** The tag the runner puts on every task it starts; IAM conditions key on it. */
+export const RUNNER_TAG_KEY = 'airlock:runner';
+
+/** Keeps only the runner's output keys from a stack's outputs, failing if one is missing. */
+export function pickOutputs(all: Record<string, string>): StackOutputs {
+  const missing = OUTPUT_KEYS.filter((k) => all[k] === undefined);
+  if (missing.length > 0) {
+    throw new Error(`stack outputs lack ${missing.join(', ')}; was the stack deployed by this version of airlock?`);
+  }
+  return Object.fromEntries(OUTPUT_KEYS.map((k) => [k, all[k]!])) as StackOutputs;
+}
