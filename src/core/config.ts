@@ -69,7 +69,7 @@ export const configSchema = z.object({
   reconcileInterval: durationSchema.default(10),
   netcheck: z
     .object({
-      /** @default true on ECS, false locally */
+      /** Run the check in the runner. @default true on ECS, false locally (run `airlock netcheck` by hand) */
       enabled: z.boolean().optional(),
       /** @default 5m */
       interval: durationSchema.default(300),
@@ -77,9 +77,19 @@ export const configSchema = z.object({
       mode: z.enum(DEPLOYMENT_MODES).default('isolated'),
       /** Bounded time for the whole check. @default 3s */
       timeout: durationSchema.default(3),
+      /** Features whose endpoints are required too (see docs/netcheck.md). @default the AWS deployment's features */
+      features: z.array(z.enum(['ecs-provider', 'ec2-capacity', 'dynamodb-store', 'efs-home', 'exec', 'metrics', 'operator'])).optional(),
+      /** Capacity environments run on: `ec2` needs the ECS agent endpoints. @default fargate */
+      capacity: z.enum(['fargate', 'ec2']).optional(),
+      /** AWS account id, for the ECR registry host. */
+      account: z.string().regex(/^\d{12}$/, 'must be a 12-digit AWS account id').optional(),
+      /** Send DNS questions to this server (`host:port`) instead of the system's. */
+      resolver: z.string().optional(),
+      /** Port to probe. @default 443 */
+      port: z.number().int().min(1).max(65535).default(443),
     })
     .strict()
-    .default({ interval: 300, region: 'us-east-1', mode: 'isolated', timeout: 3 }),
+    .default({ interval: 300, region: 'us-east-1', mode: 'isolated', timeout: 3, port: 443 }),
   /** Templates offered to users, in addition to the built-in `demo`. @default [] */
   templates: z.array(templateSchema).default([]),
 }).strict();

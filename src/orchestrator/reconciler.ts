@@ -10,6 +10,8 @@ export interface ReconcilerOptions {
   orphans?: 'stop' | 'adopt';
   logger: Logger;
   now?: () => number;
+  /** Called after every pass (metrics). */
+  onPass?: (report: ReconcileReport) => void;
 }
 
 /** What one pass did, for logs, metrics and tests. */
@@ -143,6 +145,7 @@ export class Reconciler {
     await Promise.allSettled(work);
     report.orphansStopped = await this.cleanOrphans(envs);
     report.durationMs = this.now() - started;
+    this.opts.onPass?.(report);
     if (report.actions.length > 0 || report.orphansStopped > 0) {
       this.opts.logger.info({ actions: report.actions, orphansStopped: report.orphansStopped, ms: report.durationMs }, 'reconciled');
     }

@@ -19,6 +19,8 @@ import { buildApi } from './api/app.js';
 import { Authenticator } from './api/authenticate.js';
 import type { UrlScheme } from './api/dto.js';
 import { attachRunnerServices, type RunnerServices } from './services.js';
+import { RunnerMetrics } from './runner-metrics.js';
+import { Registry } from '../telemetry/metrics.js';
 
 export interface RunnerOptions {
   config: AirlockConfig;
@@ -72,10 +74,15 @@ export async function startRunner(opts: RunnerOptions): Promise<Runner> {
     const templates = new TemplateCatalog(config.templates);
     const orchestrator = new Orchestrator({ store, provider, templates, logger: logger.child({ role: 'orchestrator' }) });
     closers.unshift(() => orchestrator.close());
+    const registry = new Registry();
+    const metrics = new RunnerMetrics(registry);
+    const stopFollowing = await metrics.follow(store, orchestrator.changes);
+    closers.unshift(async () => stopFollowing());
     const reconciler = new Reconciler(orchestrator, {
       intervalSeconds: config.reconcileInterval,
       orphans: config.compute.type === 'ecs' ? config.compute.orphans : 'stop',
       logger: logger.child({ role: 'reconciler' }),
+      onPass: (report) => metrics.pass(report),
     });
 
     const publicHost = config.publicUrl ? new URL(config.publicUrl) : undefined;
@@ -88,7 +95,7 @@ export async function startRunner(opts: RunnerOptions): Promise<Runner> {
     const url = config.publicUrl?.replace(/\/$/, '') ?? `http://${config.domain}:${port}`;
 
     const auth = new Authenticator(store);
-    const services = await attachRunnerServices({ config, store, orchestrator, auth, logger, runnerUrl: url, urls });
+    const services = await attachRunnerServices({ config, store, orchestrator, auth, logger, runnerUrl: url, urls, registry });
     closers.unshift(() => services.close());
 
     const api = await buildApi({
@@ -106,7 +113,7 @@ export async function startRunner(opts: RunnerOptions): Promise<Runner> {
         startedAt: new Date().toISOString(),
       },
       ...(services.network ? { network: services.network } : {}),
-      metrics: services.metrics,
+      metrics: () => metrics.render(),
       apiPlugins: services.apiPlugins,
       rootPlugins: services.rootPlugins,
       publicPaths: services.publicPaths,

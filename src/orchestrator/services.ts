@@ -13,6 +13,7 @@ import type { Orchestrator } from './service.js';
 import type { Authenticator } from './api/authenticate.js';
 import type { UrlScheme } from './api/dto.js';
 import type { NetworkSource } from './api/runner-info.js';
+import type { Registry } from '../telemetry/metrics.js';
 
 /** The proxy as the runner's HTTP server sees it. */
 export interface ProxyHandle {
@@ -28,7 +29,6 @@ export interface RunnerServices {
   routes: RouteCache;
   activity: ActivityTracker;
   network?: NetworkSource;
-  metrics: () => string;
   apiPlugins: ((app: FastifyInstance) => Promise<void>)[];
   rootPlugins: ((app: FastifyInstance) => Promise<void>)[];
   publicPaths: string[];
@@ -43,6 +43,7 @@ export interface ServiceDeps {
   logger: Logger;
   runnerUrl: string;
   urls: UrlScheme;
+  registry: Registry;
 }
 
 /** Wires the proxy, browser sessions, network check, metrics and dashboard into the runner. */
@@ -68,21 +69,48 @@ export async function attachRunnerServices(deps: ServiceDeps): Promise<RunnerSer
     logger,
   });
   auth.useSessions((value, host) => sessions.verify(value, host));
+  const network = await startNetcheck(config, deps.registry, deps.logger.child({ role: 'netcheck' }));
 
   return {
     proxy,
     sessions,
     routes,
     activity,
-    metrics: () => '',
+    ...(network ? { network } : {}),
     apiPlugins: [authRoutes({ sessions, verifyBearer, domain: config.domain.toLowerCase(), runnerUrl: deps.runnerUrl })],
     rootPlugins: [],
     publicPaths: [...AUTH_PUBLIC_PATHS],
     close: async () => {
       unsubscribe();
+      network?.stop();
       routes.close();
       proxy.close();
       await activity.close();
     },
   };
+}
+
+/** Starts the periodic network check when the config (or the ECS provider) asks for it. */
+async function startNetcheck(config: AirlockConfig, registry: Registry, logger: Logger) {
+  const nc = config.netcheck;
+  if (!(nc.enabled ?? config.compute.type === 'ecs')) return undefined;
+  const { NetcheckMonitor } = await import('../netcheck/monitor.js');
+  const monitor = new NetcheckMonitor({
+    check: {
+      region: nc.region,
+      mode: nc.mode,
+      timeoutMs: nc.timeout * 1000,
+      port: nc.port,
+      ...(nc.features ? { features: nc.features } : {}),
+      ...(nc.capacity ? { capacity: nc.capacity } : {}),
+      ...(nc.account ? { account: nc.account } : {}),
+      ...(nc.resolver ? { resolver: nc.resolver } : {}),
+    },
+    intervalMs: nc.interval * 1000,
+    logger,
+    metrics: registry,
+  });
+  // The first check runs in the background: the runner answers at once and the report says `pending` until then.
+  void monitor.start().catch((err: unknown) => logger.warn({ err: (err as Error).message }, 'network check failed to run'));
+  return monitor;
 }

@@ -7,6 +7,11 @@ import { toEnvironmentDto, type EnvironmentDto, type UrlScheme } from './dto.js'
 export interface LiveOptions {
   /** How often a comment line keeps idle connections (and the load balancer) from timing out. @default 15000 */
   heartbeatMs?: number;
+  /**
+   * Streams end after this long and the browser reconnects, which checks its session
+   * again: a signed-out or revoked session stops receiving within this time. @default 600000
+   */
+  maxAgeMs?: number;
 }
 
 /** The `change` event's data: the environment as it is now, or which one is gone. */
@@ -24,6 +29,7 @@ const RETRY_MS = 3000;
  */
 export function liveRoutes(orch: Orchestrator, urls: UrlScheme, opts: LiveOptions = {}): FastifyPluginAsyncZod {
   const heartbeatMs = opts.heartbeatMs ?? 15_000;
+  const maxAgeMs = opts.maxAgeMs ?? 600_000;
   return async (app) => {
     const open = new Set<() => void>();
     // Streams are hijacked from Fastify, so closing the app must end them itself.
@@ -72,11 +78,14 @@ export function liveRoutes(orch: Orchestrator, urls: UrlScheme, opts: LiveOption
         ended = true;
         unsubscribe();
         clearInterval(heartbeat);
+        clearTimeout(expiry);
         open.delete(end);
         if (!res.writableEnded) res.end();
       };
+      const expiry = setTimeout(end, maxAgeMs);
+      expiry.unref();
       open.add(end);
-      req.raw.on('close', end);
+      res.on('close', end);
       res.on('error', end);
 
       try {
