@@ -46,6 +46,11 @@ const ecsComputeSchema = z.object({
   logGroup: z.string().min(1),
   fileSystemId: z.string().min(1).optional(),
   region: z.string().optional(),
+  /** Where the EFS home folder is mounted in the container. @default /home/airlock */
+  homePath: z.string().startsWith('/').default('/home/airlock'),
+  /** Owner of the home folder's access point. @default 1000 */
+  homeUid: z.number().int().min(0).default(1000),
+  homeGid: z.number().int().min(0).default(1000),
   /** What to do with tasks tagged by this runner that the store does not know. @default stop */
   orphans: z.enum(['adopt', 'stop']).default('stop'),
 }).strict();

@@ -48,6 +48,20 @@ export const templateSchema = z
     idleTimeout: durationSchema.default(1800),
     /** How long the workload may take to become ready. @default 60s */
     startTimeout: durationSchema.default(60),
+    /** A command the container runs to report health (ECS); the task is ready only once it passes. */
+    healthCheck: z
+      .object({
+        command: z.array(z.string().min(1)).min(1),
+        /** Seconds between checks. @default 30 */
+        interval: z.number().int().min(5).max(300).optional(),
+        /** Seconds one check may take. @default 5 */
+        timeout: z.number().int().min(2).max(60).optional(),
+        retries: z.number().int().min(1).max(10).optional(),
+        /** Grace period after start, in seconds. @default 0 */
+        startPeriod: z.number().int().min(0).max(300).optional(),
+      })
+      .strict()
+      .optional(),
     /** What to do when the workload exits on its own while running. @default never */
     restartPolicy: z.enum(['never', 'on-failure']).default('never'),
   })

@@ -3,21 +3,8 @@
  * writes them to `<out>/outputs.json` as a flat object with exactly these keys, and the
  * runner's services receive the same object as `AIRLOCK_STACK_OUTPUTS`.
  */
-export const OUTPUT_KEYS = [
-  'ClusterName',
-  /** Comma-joined subnet ids environments run in. */
-  'SubnetIds',
-  'TaskSecurityGroupId',
-  'ExecutionRoleArn',
-  'TaskRoleArn',
-  'LogGroupName',
-  'FileSystemId',
-  'TableName',
-  'Region',
-  'Mode',
-] as const;
-export type OutputKey = (typeof OUTPUT_KEYS)[number];
-export type StackOutputs = Record<OutputKey, string>;
+export { OUTPUT_KEYS, type OutputKey, type StackOutputs } from '../core/stack-outputs.js';
+import { OUTPUT_KEYS, type StackOutputs } from '../core/stack-outputs.js';
 
 /** The tag the runner puts on every task it starts; IAM conditions key on it. */
 export const RUNNER_TAG_KEY = 'airlock:runner';

@@ -12,6 +12,7 @@ Options:
   --host <addr>     address to listen on (default: the config's host)
   --data-dir <dir>  data folder (for the SQLite store; AIRLOCK_DATA_DIR)
   --config <file>   config file (AIRLOCK_CONFIG)
+  --outputs <file>  an AWS deployment's outputs.json (or AIRLOCK_STACK_OUTPUTS)
   --runner-url <u>  the orchestrator's public URL, for sign-in redirects (default: config publicUrl)`;
 
 /** `airlock proxy` */
@@ -23,6 +24,7 @@ export async function run(argv: string[]): Promise<number> {
       host: { type: 'string' },
       'data-dir': { type: 'string' },
       config: { type: 'string' },
+      outputs: { type: 'string' },
       'runner-url': { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -45,7 +47,7 @@ export async function run(argv: string[]): Promise<number> {
     ]);
   const dataDir = values['data-dir'] ? resolve(values['data-dir']) : defaultDataDir();
   const configPath = values.config ?? process.env.AIRLOCK_CONFIG;
-  const { config } = await loadConfig({ dataDir, ...(configPath ? { path: resolve(configPath) } : {}) });
+  const { config } = await loadConfig({ dataDir, ...(configPath ? { path: resolve(configPath) } : {}), ...(values.outputs ? { outputsPath: resolve(values.outputs) } : {}) });
   const portText = values.port ?? process.env.AIRLOCK_PORT;
   const port = portText === undefined ? config.port : Number(portText);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError(`port "${portText}" is not a port number (0-65535)`, 'port');

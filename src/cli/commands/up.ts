@@ -16,6 +16,7 @@ Options:
   --host <addr>     address to listen on (default 127.0.0.1)
   --data-dir <dir>  where state, homes and logs live (AIRLOCK_DATA_DIR; default ~/.airlock)
   --config <file>   config file (AIRLOCK_CONFIG; default ./airlock.yaml, then <data-dir>/airlock.yaml)
+  --outputs <file>  an AWS deployment's outputs.json (or AIRLOCK_STACK_OUTPUTS): DynamoDB store, ECS provider
 
 Environment:
   AIRLOCK_ADMIN_TOKEN  the first admin token, instead of a generated one (first start only)`;
@@ -29,6 +30,7 @@ export async function run(argv: string[]): Promise<number> {
       host: { type: 'string' },
       'data-dir': { type: 'string' },
       config: { type: 'string' },
+      outputs: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -42,7 +44,7 @@ export async function run(argv: string[]): Promise<number> {
 
   const dataDir = values['data-dir'] ? resolve(values['data-dir']) : defaultDataDir();
   const configPath = values.config ?? process.env.AIRLOCK_CONFIG;
-  const { config, source } = await loadConfig({ dataDir, ...(configPath ? { path: resolve(configPath) } : {}) });
+  const { config, source } = await loadConfig({ dataDir, ...(configPath ? { path: resolve(configPath) } : {}), ...(values.outputs ? { outputsPath: resolve(values.outputs) } : {}) });
   const portText = values.port ?? process.env.AIRLOCK_PORT;
   if (portText !== undefined) {
     const port = Number(portText);
