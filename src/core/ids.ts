@@ -4,6 +4,8 @@ import { ValidationError } from './errors.js';
 /** Longest environment name: it becomes a DNS label next to `<port>--`. */
 export const MAX_ENV_NAME = 40;
 const NAME_RE = /^[a-z](?:[a-z0-9-]*[a-z0-9])?$/;
+/** Names that are API paths of their own (`/environments/watch`). */
+const RESERVED = new Set(['watch']);
 
 /**
  * Checks an environment (or template, or user) name. Names become host-name labels
@@ -23,12 +25,13 @@ export function validateName(name: unknown, field = 'name', max = MAX_ENV_NAME):
       field,
     );
   }
+  if (RESERVED.has(name)) throw new ValidationError(`${field} "${name}" is reserved; choose another`, field);
   return name;
 }
 
 /** Whether `name` is a valid environment name (no throw). */
 export function isValidName(name: string): boolean {
-  return name.length > 0 && name.length <= MAX_ENV_NAME && NAME_RE.test(name) && !name.includes('--');
+  return name.length > 0 && name.length <= MAX_ENV_NAME && NAME_RE.test(name) && !name.includes('--') && !RESERVED.has(name);
 }
 
 const ALPHABET = 'abcdefghijklmnopqrstuvwxyz234567';

@@ -10,6 +10,8 @@ import { createProxy } from '../proxy/proxy.js';
 import { RouteCache } from '../proxy/routes.js';
 import { ActivityTracker } from '../proxy/activity.js';
 import type { Orchestrator } from './service.js';
+import { liveRoutes } from './api/live.js';
+import { dashboardPlugin } from '../web/plugin.js';
 import type { Authenticator } from './api/authenticate.js';
 import type { UrlScheme } from './api/dto.js';
 import type { NetworkSource } from './api/runner-info.js';
@@ -77,8 +79,17 @@ export async function attachRunnerServices(deps: ServiceDeps): Promise<RunnerSer
     routes,
     activity,
     ...(network ? { network } : {}),
-    apiPlugins: [authRoutes({ sessions, verifyBearer, domain: config.domain.toLowerCase(), runnerUrl: deps.runnerUrl })],
-    rootPlugins: [],
+    apiPlugins: [
+      authRoutes({ sessions, verifyBearer, domain: config.domain.toLowerCase(), runnerUrl: deps.runnerUrl }),
+      async (app) => {
+        await app.register(liveRoutes(orchestrator, deps.urls));
+      },
+    ],
+    rootPlugins: [
+      async (app) => {
+        await app.register(dashboardPlugin());
+      },
+    ],
     publicPaths: [...AUTH_PUBLIC_PATHS],
     close: async () => {
       unsubscribe();

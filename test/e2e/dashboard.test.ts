@@ -1,10 +1,17 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { copyFileSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { endpointsFor } from '../../src/netcheck/catalog.js';
 import { ADMIN_TOKEN, ROOT, RunnerProcess } from '../helpers/runner-process.js';
+import { startDnsServer, type FakeDnsServer } from '../helpers/dns-server.js';
 import { ErrorWatch, launchBrowser, screenshotDir } from '../web/browser.js';
+
+/** The endpoint the fake network cannot resolve, so the readiness table has a failure with its fix. */
+const MISSING = 'secretsmanager';
 
 /**
  * The dashboard as a person meets it: `airlock up` as a real process, Debian's Chromium,
@@ -12,7 +19,13 @@ import { ErrorWatch, launchBrowser, screenshotDir } from '../web/browser.js';
  * SAVE_SCREENSHOT=1 also writes docs/screenshot.png (the README's picture).
  */
 describe('dashboard, end to end (airlock up + Chromium)', () => {
-  const runner = new RunnerProcess();
+  // The network check runs against a DNS server and a TCP listener on loopback: every
+  // endpoint but one resolves to 127.0.0.1, so the runner page has a real report.
+  const configDir = mkdtempSync(join(tmpdir(), 'airlock-dashboard-config-'));
+  const configPath = join(configDir, 'airlock.yaml');
+  const runner = new RunnerProcess({ configPath });
+  let dns: FakeDnsServer;
+  let listener: Server;
   const shots = screenshotDir('airlock-dashboard');
   let browser: Browser;
   let context: BrowserContext;
@@ -32,6 +45,14 @@ describe('dashboard, end to end (airlock up + Chromium)', () => {
     });
 
   before(async () => {
+    listener = createServer((socket) => socket.destroy());
+    await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', resolve));
+    const probePort = (listener.address() as { port: number }).port;
+    const records: Record<string, { A: string[] }> = {};
+    for (const e of endpointsFor({ region: 'eu-west-1', features: [] })) if (e.id !== MISSING) records[e.hostname] = { A: ['127.0.0.1'] };
+    dns = await startDnsServer({ records });
+    const netcheck = { enabled: true, region: 'eu-west-1', features: [], resolver: dns.server, port: probePort, timeout: 2 };
+    writeFileSync(configPath, JSON.stringify({ netcheck }));
     await runner.start();
     browser = await launchBrowser();
     context = await browser.newContext({ viewport: { width: 1280, height: 760 } });
@@ -43,6 +64,9 @@ describe('dashboard, end to end (airlock up + Chromium)', () => {
     await browser?.close();
     await runner.stop();
     runner.cleanup();
+    await dns?.close();
+    listener?.close();
+    rmSync(configDir, { recursive: true, force: true });
     if (process.env.KEEP_SCREENSHOTS) console.log(`screenshots kept in ${shots}`);
     else rmSync(shots, { recursive: true, force: true });
   });
@@ -137,20 +161,27 @@ describe('dashboard, end to end (airlock up + Chromium)', () => {
     errors.check('stop');
   });
 
-  test('the runner page shows version, mode, store, provider and network readiness', async () => {
+  test('the runner page shows version, mode, store, provider and the readiness table', async () => {
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Runner' }).click();
     const facts = page.locator('#runner-facts');
     await facts.waitFor();
     assert.match(await facts.innerText(), /Mode\s+local[\s\S]*Store\s+sqlite[\s\S]*Compute provider\s+local/i);
     const status = page.locator('#network-status');
     await status.waitFor();
-    const kind = await status.getAttribute('data-status');
-    // A local runner has the network check off unless its config turns it on.
-    if (kind === 'disabled') assert.match(await status.innerText(), /^Not checked\. The network check is off/);
-    else {
-      assert.match(String(kind), /^(ready|degraded|pending)$/);
-      if (kind !== 'pending') assert.ok(await page.locator('#network-table tbody tr').count() > 0, 'a row per endpoint');
+    // The first check runs in the background after start: refresh until it has reported.
+    for (let i = 0; i < 20 && (await status.getAttribute('data-status')) === 'pending'; i++) {
+      await page.waitForTimeout(500);
+      await page.getByRole('button', { name: 'Refresh' }).click();
     }
+    assert.equal(await status.getAttribute('data-status'), 'degraded', await status.innerText());
+    assert.match(await status.innerText(), /Degraded[\s\S]*1 required endpoint could not be reached/);
+    const rows = page.locator('#network-table tbody tr');
+    assert.ok((await rows.count()) >= 5, 'a row per endpoint');
+    const missing = page.locator(`#network-table tr[data-endpoint="${MISSING}"]`);
+    assert.match(await missing.innerText(), /Failed[\s\S]*Unreachable[\s\S]*name does not exist[\s\S]*Fix: /);
+    const reachable = rows.filter({ has: page.locator('.badge-ok') });
+    assert.equal(await reachable.count(), (await rows.count()) - 1);
+    assert.match(await reachable.first().innerText(), /Local[\s\S]*DNS \d+ ms · TCP \d+ ms/);
     await shot('runner');
     errors.check('runner page');
   });
