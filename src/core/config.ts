@@ -72,6 +72,8 @@ export const configSchema = z.object({
   activityInterval: durationSchema.default(30),
   /** Seconds between reconciler passes. @default 10s */
   reconcileInterval: durationSchema.default(10),
+  /** How often the reconciler also looks for instances no environment owns (it costs a full listing). @default 60s */
+  orphanSweepInterval: durationSchema.default(60),
   netcheck: z
     .object({
       /** Run the check in the runner. @default true on ECS, false locally (run `airlock netcheck` by hand) */

@@ -10,6 +10,12 @@ export interface ReconcilerOptions {
   orphans?: 'stop' | 'adopt';
   logger: Logger;
   now?: () => number;
+  /**
+   * Seconds between sweeps for orphans (instances no environment owns). Listing every
+   * instance costs as much as observing them all again (ListTasks + DescribeTasks on
+   * ECS), so it runs on the first pass and then at most this often. @default 60
+   */
+  orphanSweepSeconds?: number;
   /** Called after every pass (metrics). */
   onPass?: (report: ReconcileReport) => void;
 }
@@ -32,6 +38,7 @@ export class Reconciler {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<ReconcileReport> | undefined;
   private failures = 0;
+  private lastSweep = -Infinity;
   private readonly now: () => number;
 
   constructor(
@@ -143,7 +150,11 @@ export class Reconciler {
       }
     }
     await Promise.allSettled(work);
-    report.orphansStopped = await this.cleanOrphans(envs);
+    const sweepEvery = (this.opts.orphanSweepSeconds ?? 60) * 1000;
+    if (this.now() - this.lastSweep >= sweepEvery) {
+      this.lastSweep = this.now();
+      report.orphansStopped = await this.cleanOrphans(envs);
+    }
     report.durationMs = this.now() - started;
     this.opts.onPass?.(report);
     if (report.actions.length > 0 || report.orphansStopped > 0) {

@@ -80,6 +80,7 @@ export async function startRunner(opts: RunnerOptions): Promise<Runner> {
     closers.unshift(async () => stopFollowing());
     const reconciler = new Reconciler(orchestrator, {
       intervalSeconds: config.reconcileInterval,
+      orphanSweepSeconds: config.orphanSweepInterval,
       orphans: config.compute.type === 'ecs' ? config.compute.orphans : 'stop',
       logger: logger.child({ role: 'reconciler' }),
       onPass: (report) => metrics.pass(report),

@@ -26,7 +26,7 @@ function processesWith(marker: string): number[] {
   return pids;
 }
 
-test(`SIGKILL the runner at random points of create/stop/start/delete ${ROUNDS} times: nothing lost, nothing left running unseen`, async () => {
+test(`SIGKILL the runner at random points of create/stop/start/delete ${ROUNDS} times: nothing lost, nothing left running unseen`, { timeout: 15 * 60_000 }, async () => {
   const dynamo = await startDynalite();
   const runner = new RunnerProcess({
     extraEnv: {
@@ -42,6 +42,7 @@ test(`SIGKILL the runner at random points of create/stop/start/delete ${ROUNDS} 
   const config = join(runner.dataDir, 'airlock.yaml');
   writeFileSync(config, [
     'reconcileInterval: 1s',
+    'orphanSweepInterval: 1s',
     `store: { type: dynamodb, table: ${uniqueTableName('crash')}, endpoint: "${dynamo.endpoint}", region: ${dynamo.region}, createTable: true }`,
     'compute: { type: local, stopGrace: 1s }',
     'templates:',
