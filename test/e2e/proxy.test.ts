@@ -4,7 +4,8 @@ import { request } from 'node:http';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { WebSocket } from 'ws';
-import { RunnerProcess, ADMIN_TOKEN } from '../helpers/runner-process.js';
+import { spawn } from 'node:child_process';
+import { RunnerProcess, ADMIN_TOKEN, BIN, freePort } from '../helpers/runner-process.js';
 
 const SIZE = 50 * 1024 * 1024;
 
@@ -139,6 +140,34 @@ describe('the proxy inside airlock up', () => {
     // Buffering the body would cost at least its 50 MiB; streaming costs only GC churn, which does not grow with
     // the body (measured: ~30 MiB for 50 MiB and ~27 MiB for 200 MiB).
     assert.ok(peak - before < 40 * 1024 * 1024, `runner RSS grew by ${Math.round((peak - before) / 1048576)} MiB for a 50 MiB body`);
+  });
+
+  test('`airlock proxy` alone serves the same environments, reading routes from the store', async () => {
+    const port = await freePort();
+    const child = spawn(process.execPath, [BIN, 'proxy', '--port', String(port)], { env: runner.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout!.on('data', (d) => (out += d));
+    child.stderr!.on('data', (d) => (out += d));
+    try {
+      const deadline = Date.now() + 20_000;
+      while (!/listening/.test(out) && Date.now() < deadline && child.exitCode === null) await new Promise((r) => setTimeout(r, 50));
+      assert.match(out, /listening/, out);
+      const viaProxy = (host: string, headers: Record<string, string> = {}) =>
+        new Promise<number>((done, fail) => {
+          const req = request({ host: '127.0.0.1', port, path: '/browse/', headers: { host: `${host}:${port}`, ...headers } }, (res) => {
+            res.resume();
+            res.on('end', () => done(res.statusCode!));
+          });
+          req.on('error', fail);
+          req.end();
+        });
+      assert.equal(await viaProxy('8080--demo.localhost', bearer(ADMIN_TOKEN)), 200);
+      assert.equal(await viaProxy('8080--demo.localhost', bearer(member)), 403);
+      assert.equal(await viaProxy('8080--demo.localhost', { accept: 'application/json' }), 401);
+    } finally {
+      child.kill('SIGTERM');
+      await new Promise((r) => child.once('exit', r));
+    }
   });
 
   test('the idle timeout stops an environment; traffic postpones it', async () => {
