@@ -64,6 +64,8 @@ export const configSchema = z.object({
   domain: z.string().default('localhost'),
   /** Public URL of the runner, when it differs from http://<domain>:<port>. */
   publicUrl: z.string().url().optional(),
+  /** Trust X-Forwarded-For/-Proto/-Host from the client: only behind a load balancer that sets them. @default false */
+  trustForwarded: z.boolean().default(false),
   /** A name for this runner; ECS tasks are tagged with it. @default local */
   runnerId: z.string().regex(/^[a-zA-Z0-9_.-]{1,64}$/).default('local'),
   store: z.discriminatedUnion('type', [sqliteStoreSchema, dynamodbStoreSchema]).default({ type: 'sqlite' }),

@@ -156,6 +156,9 @@ export class AirlockRunner extends Construct {
       AIRLOCK_PORT: String(port),
       AIRLOCK_HOST: '0.0.0.0',
       AIRLOCK_STACK_OUTPUTS: outputsJson,
+      // Behind the load balancer: it sets X-Forwarded-*, and browsers reach the runner at https://<domain>.
+      AIRLOCK_TRUST_FORWARDED: 'true',
+      AIRLOCK_PUBLIC_URL: `https://${props.domain}`,
     });
     this.orchestrator = service('orchestrator', {
       image: runnerImage, cpu: 512, memory: 1024, desiredCount, port,

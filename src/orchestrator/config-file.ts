@@ -15,7 +15,8 @@ export function configCandidates(dataDir: string, cwd = process.cwd()): string[]
  * Loads and validates the runner config: the stack outputs of an AWS deployment
  * (`AIRLOCK_STACK_OUTPUTS` or `outputsPath`) give the store and compute sections, the
  * config file's top-level keys replace them, and a few environment variables
- * (AIRLOCK_HOST, AIRLOCK_DOMAIN, AIRLOCK_RUNNER_ID, AIRLOCK_PUBLIC_URL) win over both.
+ * (AIRLOCK_HOST, AIRLOCK_DOMAIN, AIRLOCK_RUNNER_ID, AIRLOCK_PUBLIC_URL, AIRLOCK_TRUST_FORWARDED)
+ * win over both.
  * A missing file means all defaults. YAML syntax errors name the line; schema errors
  * name the field.
  */
@@ -31,6 +32,7 @@ export async function loadConfig(opts: { path?: string; dataDir: string; outputs
   if (env.AIRLOCK_DOMAIN) overrides.domain = env.AIRLOCK_DOMAIN;
   if (env.AIRLOCK_RUNNER_ID) overrides.runnerId = env.AIRLOCK_RUNNER_ID;
   if (env.AIRLOCK_PUBLIC_URL) overrides.publicUrl = env.AIRLOCK_PUBLIC_URL;
+  if (env.AIRLOCK_TRUST_FORWARDED) overrides.trustForwarded = env.AIRLOCK_TRUST_FORWARDED === 'true';
   const config = parseConfig({ ...base, ...fromFile, ...overrides }, path ?? 'configuration');
   return path ? { config, source: path } : { config };
 }

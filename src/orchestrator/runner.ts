@@ -12,6 +12,7 @@ import { openProvider } from '../compute/open.js';
 import type { Store } from '../store/store.js';
 import type { ComputeProvider } from '../compute/provider.js';
 import { createLogger, type Logger } from '../telemetry/logger.js';
+import { DEFAULT_LIMITS, serverOptions } from '../proxy/server.js';
 import { Orchestrator } from './service.js';
 import { Reconciler } from './reconciler.js';
 import { TemplateCatalog } from './templates.js';
@@ -87,8 +88,9 @@ export async function startRunner(opts: RunnerOptions): Promise<Runner> {
     });
 
     const publicHost = config.publicUrl ? new URL(config.publicUrl) : undefined;
-    const server = createServer({ requestTimeout: 300_000, headersTimeout: 20_000, maxHeaderSize: 32 * 1024 });
-    server.keepAliveTimeout = 65_000; // above the ALB's 60 s idle timeout
+    // The proxy's limits: keep-alive above the ALB's 60 s, bounded header and request times, checked every second.
+    const server = createServer(serverOptions());
+    server.keepAliveTimeout = DEFAULT_LIMITS.keepAliveTimeoutMs;
     const port = await listen(server, config.port, config.host);
     const urls: UrlScheme = publicHost
       ? { protocol: publicHost.protocol === 'https:' ? 'https' : 'http', domain: config.domain, ...(publicHost.port ? { port: Number(publicHost.port) } : {}) }

@@ -5,7 +5,7 @@ import type { AirlockConfig } from '../core/config.js';
 import type { Store } from '../store/store.js';
 import type { Logger } from '../telemetry/logger.js';
 import { SessionManager } from '../auth/sessions.js';
-import { authRoutes, AUTH_PUBLIC_PATHS } from '../auth/routes.js';
+import { authRoutes, AUTH_PUBLIC_PATHS } from './api/auth.js';
 import { createProxy } from '../proxy/proxy.js';
 import { RouteCache } from '../proxy/routes.js';
 import { ActivityTracker } from '../proxy/activity.js';
@@ -65,6 +65,7 @@ export async function attachRunnerServices(deps: ServiceDeps): Promise<RunnerSer
     activity,
     domain: config.domain.toLowerCase(),
     runnerUrl: deps.runnerUrl,
+    trustForwarded: config.trustForwarded,
     startEnvironment: async (name, user) => {
       await orchestrator.start(user, name);
     },

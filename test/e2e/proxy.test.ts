@@ -164,6 +164,8 @@ describe('the proxy inside airlock up', () => {
       assert.equal(await viaProxy('8080--demo.localhost', bearer(ADMIN_TOKEN)), 200);
       assert.equal(await viaProxy('8080--demo.localhost', bearer(member)), 403);
       assert.equal(await viaProxy('8080--demo.localhost', { accept: 'application/json' }), 401);
+      const health = await fetch(`http://127.0.0.1:${port}/api/v1/health`);
+      assert.equal(health.status, 200, 'the container health check reaches the standalone proxy');
     } finally {
       child.kill('SIGTERM');
       await new Promise((r) => child.once('exit', r));

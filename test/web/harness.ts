@@ -18,7 +18,7 @@ import { templateSchema } from '../../src/core/template.js';
 import { silentLogger } from '../../src/telemetry/logger.js';
 import { bootstrapAdmin } from '../../src/auth/tokens.js';
 import { SessionManager } from '../../src/auth/sessions.js';
-import { authRoutes, AUTH_PUBLIC_PATHS } from '../../src/auth/routes.js';
+import { authRoutes, AUTH_PUBLIC_PATHS } from '../../src/orchestrator/api/auth.js';
 import { dashboardPlugin } from '../../src/web/plugin.js';
 import { FakeProvider } from '../orchestrator/fake-provider.js';
 

@@ -67,6 +67,7 @@ export async function run(argv: string[]): Promise<number> {
     verifyBearer: async (secret) => verifyToken(store, secret).catch(() => undefined),
     domain: config.domain.toLowerCase(),
     runnerUrl,
+    trustForwarded: config.trustForwarded,
     logger,
   });
   process.stdout.write(`Airlock proxy listening on ${server.url} for *.${config.domain} (${routes.size} environments known)\n`);
