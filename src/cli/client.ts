@@ -1,3 +1,5 @@
+import { request as httpRequest, type IncomingMessage } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import { AirlockError } from '../core/errors.js';
 import { readCliConfig } from './cli-config.js';
 
@@ -8,48 +10,79 @@ export class ApiError extends AirlockError {
   }
 }
 
-/** A thin client for the runner's REST API (the CLI uses nothing else). */
+/**
+ * A thin client for the runner's REST API (the CLI uses nothing else). It speaks
+ * node:http directly: the global fetch loads undici on first use, which costs more
+ * than the whole of `airlock env list` otherwise does.
+ */
 export class ApiClient {
+  private readonly url: URL;
+
   constructor(
     readonly baseUrl: string,
     private readonly token: string | undefined,
-  ) {}
+  ) {
+    this.url = new URL(baseUrl);
+  }
 
   async request<T>(method: string, path: string, body?: unknown): Promise<T> {
-    const res = await this.fetch(method, path, body);
-    const text = await res.text();
+    const res = await this.send(method, path, body);
+    const text = await readAll(res);
     const data = text ? (safeJson(text) as T) : (undefined as T);
-    if (!res.ok) throw errorFrom(res.status, data, text);
+    if ((res.statusCode ?? 500) >= 400) throw errorFrom(res.statusCode ?? 500, data, text);
     return data;
   }
 
   /** The raw response (for streams such as logs). Throws on HTTP errors. */
-  async stream(path: string, signal?: AbortSignal): Promise<Response> {
-    const res = await this.fetch('GET', path, undefined, signal);
-    if (!res.ok) {
-      const text = await res.text();
-      throw errorFrom(res.status, safeJson(text), text);
+  async stream(path: string, signal?: AbortSignal): Promise<IncomingMessage> {
+    const res = await this.send('GET', path, undefined, signal);
+    if ((res.statusCode ?? 500) >= 400) {
+      const text = await readAll(res);
+      throw errorFrom(res.statusCode ?? 500, safeJson(text), text);
     }
     return res;
   }
 
-  private async fetch(method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<Response> {
+  private send(method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<IncomingMessage> {
     const headers: Record<string, string> = { accept: 'application/json' };
     if (this.token) headers.authorization = `Bearer ${this.token}`;
-    if (body !== undefined) headers['content-type'] = 'application/json';
-    try {
-      return await fetch(`${this.baseUrl}/api/v1${path}`, {
-        method,
-        headers,
-        ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-        ...(signal ? { signal } : {}),
-      });
-    } catch (err) {
-      if ((err as Error).name === 'AbortError') throw err;
-      const cause = (err as { cause?: { code?: string } }).cause?.code ?? (err as Error).message;
-      throw new ApiError(0, 'unreachable', `cannot reach the runner at ${this.baseUrl} (${cause}): is \`airlock up\` running? Set AIRLOCK_URL or run \`airlock login\` to point elsewhere`);
+    const payload = body === undefined ? undefined : JSON.stringify(body);
+    if (payload !== undefined) {
+      headers['content-type'] = 'application/json';
+      headers['content-length'] = String(Buffer.byteLength(payload));
     }
+    const request = this.url.protocol === 'https:' ? httpsRequest : httpRequest;
+    const base = this.url.pathname.replace(/\/+$/, '');
+    return new Promise((resolve, reject) => {
+      const req = request(
+        {
+          protocol: this.url.protocol,
+          hostname: this.url.hostname,
+          port: this.url.port,
+          method,
+          path: `${base}/api/v1${path}`,
+          headers,
+          ...(signal ? { signal } : {}),
+        },
+        resolve,
+      );
+      req.on('error', (err: NodeJS.ErrnoException) => {
+        if (err.name === 'AbortError') reject(err);
+        else reject(new ApiError(0, 'unreachable', `cannot reach the runner at ${this.baseUrl} (${err.code ?? err.message}): is \`airlock up\` running? Set AIRLOCK_URL or run \`airlock login\` to point elsewhere`));
+      });
+      req.end(payload);
+    });
   }
+}
+
+function readAll(res: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let text = '';
+    res.setEncoding('utf8');
+    res.on('data', (d: string) => (text += d));
+    res.on('end', () => resolve(text));
+    res.on('error', reject);
+  });
 }
 
 function safeJson(text: string): unknown {

@@ -187,8 +187,7 @@ async function streamLogs(client: ApiClient, path: string, follow: boolean, tail
   process.once('SIGINT', onSignal);
   try {
     const res = await client.stream(`${path}/logs?tail=${tail}&follow=${follow}`, abort.signal);
-    if (!res.body) return 0;
-    for await (const chunk of res.body) process.stdout.write(chunk as Uint8Array);
+    for await (const chunk of res) process.stdout.write(chunk as Buffer);
   } catch (err) {
     if ((err as Error).name !== 'AbortError') throw err;
   } finally {
