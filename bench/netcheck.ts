@@ -25,15 +25,8 @@ import type { DnsRecord } from '../test/helpers/dns-server.js';
 import type { FakeVpcConfig } from '../test/netcheck/fake-vpc.js';
 import { Netns, linkVeth, netnsUnavailableReason, nodeArgsFor } from '../test/helpers/netns.js';
 
-export interface BenchResult {
-  name: string;
-  value: number;
-  unit: string;
-  baseline?: { name: string; value: number };
-  ratio?: number;
-  goal?: string;
-  pass?: boolean;
-}
+import type { BenchResult } from './result.js';
+export type { BenchResult };
 
 const DNS_DELAY_MS = 100;
 const ENDPOINTS = 18;

@@ -1,6 +1,5 @@
 import { parseArgs } from 'node:util';
-import { resolve } from 'node:path';
-import { ConfigError } from '../../core/errors.js';
+import { RUNNER_OPTIONS, RUNNER_OPTIONS_HELP, loadRunnerConfig } from '../runner-options.js';
 
 const HELP = `Usage: airlock proxy [options]
 
@@ -8,35 +7,18 @@ Runs only the environment proxy (one ECS service on AWS): routes come from the s
 which the orchestrator writes. Sessions and tokens are checked against the same store.
 
 Options:
-  --port <n>        port to listen on (AIRLOCK_PORT; default: the config's port)
-  --host <addr>     address to listen on (default: the config's host)
-  --data-dir <dir>  data folder (for the SQLite store; AIRLOCK_DATA_DIR)
-  --config <file>   config file (AIRLOCK_CONFIG)
-  --outputs <file>  an AWS deployment's outputs.json (or AIRLOCK_STACK_OUTPUTS)
+${RUNNER_OPTIONS_HELP}
   --runner-url <u>  the orchestrator's public URL, for sign-in redirects (default: config publicUrl)`;
 
 /** `airlock proxy` */
 export async function run(argv: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      port: { type: 'string' },
-      host: { type: 'string' },
-      'data-dir': { type: 'string' },
-      config: { type: 'string' },
-      outputs: { type: 'string' },
-      'runner-url': { type: 'string' },
-      help: { type: 'boolean', short: 'h', default: false },
-    },
-  });
+  const { values } = parseArgs({ args: argv, options: { ...RUNNER_OPTIONS, 'runner-url': { type: 'string' } } });
   if (values.help) {
     process.stdout.write(`${HELP}\n`);
     return 0;
   }
-  const [{ defaultDataDir }, { loadConfig }, { createLogger }, { openStore }, { SessionManager }, { RouteCache }, { ActivityTracker }, { startProxyServer }, { verifyToken }] =
+  const [{ createLogger }, { openStore }, { SessionManager }, { RouteCache }, { ActivityTracker }, { startProxyServer }, { verifyToken }] =
     await Promise.all([
-      import('../../orchestrator/runner.js'),
-      import('../../orchestrator/config-file.js'),
       import('../../telemetry/logger.js'),
       import('../../store/open.js'),
       import('../../auth/sessions.js'),
@@ -45,12 +27,7 @@ export async function run(argv: string[]): Promise<number> {
       import('../../proxy/server.js'),
       import('../../auth/tokens.js'),
     ]);
-  const dataDir = values['data-dir'] ? resolve(values['data-dir']) : defaultDataDir();
-  const configPath = values.config ?? process.env.AIRLOCK_CONFIG;
-  const { config } = await loadConfig({ dataDir, ...(configPath ? { path: resolve(configPath) } : {}), ...(values.outputs ? { outputsPath: resolve(values.outputs) } : {}) });
-  const portText = values.port ?? process.env.AIRLOCK_PORT;
-  const port = portText === undefined ? config.port : Number(portText);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError(`port "${portText}" is not a port number (0-65535)`, 'port');
+  const { config, dataDir } = await loadRunnerConfig(values);
   const runnerUrl = values['runner-url'] ?? config.publicUrl ?? `http://${config.domain}:${config.port}`;
 
   const logger = createLogger({ name: 'airlock-proxy' });
@@ -59,8 +36,8 @@ export async function run(argv: string[]): Promise<number> {
   const routes = await RouteCache.load(store, { pollMs: 2000, logger });
   const activity = new ActivityTracker(store, { intervalMs: config.activityInterval * 1000, logger });
   const server = await startProxyServer({
-    port,
-    host: values.host ?? config.host,
+    port: config.port,
+    host: config.host,
     routes,
     sessions,
     activity,
