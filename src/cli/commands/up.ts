@@ -27,7 +27,8 @@ export async function run(argv: string[]): Promise<number> {
   const { createLogger } = await import('../../telemetry/logger.js');
   const { config, source, dataDir } = await loadRunnerConfig(values);
 
-  const logger = createLogger();
+  // JSON logs go to stdout for CloudWatch; at a terminal only warnings, so the banner stays readable.
+  const logger = createLogger({ level: process.env.AIRLOCK_LOG_LEVEL ?? (process.stdout.isTTY ? 'warn' : 'info') });
   const runner = await startRunner({ config, dataDir, logger, ...(process.env.AIRLOCK_ADMIN_TOKEN ? { adminToken: process.env.AIRLOCK_ADMIN_TOKEN } : {}) });
 
   const lines = [
