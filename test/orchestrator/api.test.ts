@@ -126,6 +126,20 @@ describe('REST API', () => {
     assert.equal(r.json().state, 'stopped');
   });
 
+  test('reads carry an ETag; an unchanged list answers 304 with no body, a changed one 200', async () => {
+    const first = await app.inject({ url: '/api/v1/environments', headers: as(admin) });
+    const etag = first.headers.etag as string;
+    assert.match(etag, /^W\/"/);
+    assert.equal(first.headers['cache-control'], 'private, no-cache');
+    const same = await app.inject({ url: '/api/v1/environments', headers: { ...as(admin), 'if-none-match': etag } });
+    assert.equal(same.statusCode, 304);
+    assert.equal(same.body, '');
+    await app.inject({ method: 'POST', url: '/api/v1/environments', headers: as(admin), payload: { name: 'etag-test', template: 'web' } });
+    const changed = await app.inject({ url: '/api/v1/environments', headers: { ...as(admin), 'if-none-match': etag } });
+    assert.equal(changed.statusCode, 200);
+    assert.notEqual(changed.headers.etag, etag);
+  });
+
   test('unknown routes say where the API is described', async () => {
     const r = await app.inject({ url: '/api/v1/nope', headers: as(admin) });
     assert.equal(r.statusCode, 404);

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { validatorCompiler, jsonSchemaTransform, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import swagger from '@fastify/swagger';
@@ -65,6 +66,19 @@ export async function buildApi(opts: ApiOptions): Promise<FastifyInstance> {
     const path = req.url.split('?')[0]!;
     if (!path.startsWith('/api/') || publicPaths.has(path)) return;
     req.user = await opts.auth.fromRequest(req);
+  });
+
+  // Reads carry an ETag, and clients must revalidate: a poll of an unchanged list costs
+  // a 304 with no body (browsers do this on their own for `fetch` with no-cache).
+  app.addHook('onSend', async (req, reply, payload) => {
+    if (req.method !== 'GET' || typeof payload !== 'string' || reply.statusCode !== 200 || !req.url.startsWith('/api/')) return payload;
+    const etag = `W/"${createHash('sha1').update(payload).digest('base64url')}"`;
+    reply.header('etag', etag).header('cache-control', 'private, no-cache');
+    if (req.headers['if-none-match'] === etag) {
+      reply.code(304);
+      return '';
+    }
+    return payload;
   });
 
   await app.register(async (api) => {
