@@ -3,10 +3,10 @@
  * latency under 50 concurrent clients with 1,000 environments stored, and CLI cold
  * start. Each is set against a baseline measured in the same run.
  */
-import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
-import { tmpdir } from 'node:os';
+import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startRunner, type Runner } from '../src/orchestrator/runner.js';
@@ -16,6 +16,7 @@ import { issueToken } from '../src/auth/tokens.js';
 import { demoServerCommand } from '../src/workspaces/demo/command.js';
 import { templateSchema } from '../src/core/template.js';
 import { percentile, round, writeResults, type BenchResult } from './result.js';
+import { tuneHeapForServer } from '../src/cli/server-heap.js';
 
 const ADMIN = 'bench-admin-token-0123456789';
 const BIN = join(process.cwd(), 'bin', 'airlock.js');
@@ -108,13 +109,76 @@ function runChild(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.
   });
 }
 
-async function load(plan: object): Promise<{ requests: number; errors: number; rps: number; p50: number; p99: number }> {
-  const r = await runChild(process.execPath, [LOAD_CLIENT, JSON.stringify(plan)]);
+/** `taskset` when the machine has it and two cores or more: the load generator and the runner then never share a core. */
+const PIN = cpus().length >= 2 && spawnSync('taskset', ['-V']).status === 0;
+
+interface LoadPlan {
+  base: string;
+  paths: string[];
+  tokens: string[];
+  concurrency: number;
+  durationMs: number;
+}
+
+interface LoadFigures {
+  requests: number;
+  errors: number;
+  rps: number;
+  p50: number;
+  p99: number;
+}
+
+const HAVE_WRK = spawnSync('wrk', ['--version']).error === undefined;
+
+/** Drives the API with wrk (C, its own core) when it is installed, else with the Node load client. */
+async function load(plan: LoadPlan): Promise<LoadFigures> {
+  return HAVE_WRK ? wrkLoad(plan) : nodeLoad(plan);
+}
+
+/** wrk with a Lua script: request n goes to user n mod 50, who reads their own list or environments. */
+async function wrkLoad(plan: LoadPlan): Promise<LoadFigures> {
+  const dir = mkdtempSync(join(tmpdir(), 'airlock-wrk-'));
+  const script = join(dir, 'plan.lua');
+  const lua = (xs: string[]) => `{ ${xs.map((x) => JSON.stringify(x)).join(', ')} }`;
+  writeFileSync(script, `
+local tokens = ${lua(plan.tokens)}
+local paths = ${lua(plan.paths)}
+local n = 0
+request = function()
+  n = n + 1
+  local i = n % #tokens
+  local path = string.gsub(paths[(math.floor(n / #tokens) % #paths) + 1], "{i}", tostring(i))
+  return wrk.format("GET", path, { ["Authorization"] = "Bearer " .. tokens[i + 1] })
+end
+`);
+  const args = ['-t1', `-c${plan.concurrency}`, `-d${Math.round(plan.durationMs / 1000)}s`, '--latency', '-s', script, plan.base];
+  const r = PIN ? await runChild('taskset', ['-c', '0', 'wrk', ...args]) : await runChild('wrk', args);
+  rmSync(dir, { recursive: true, force: true });
+  if (r.code !== 0) throw new Error(`wrk failed: ${r.stderr}`);
+  const ms = (label: string) => {
+    const m = new RegExp(`^\\s*${label}\\s+([\\d.]+)(us|ms|s)`, 'm').exec(r.stdout);
+    if (!m) throw new Error(`no ${label} in wrk output:\n${r.stdout}`);
+    return Number(m[1]) * (m[2] === 'us' ? 0.001 : m[2] === 's' ? 1000 : 1);
+  };
+  const requests = Number(/(\d+) requests in/.exec(r.stdout)?.[1] ?? 0);
+  const errors = Number(/Non-2xx or 3xx responses: (\d+)/.exec(r.stdout)?.[1] ?? 0);
+  const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(r.stdout)?.[1] ?? 0);
+  return { requests, errors, rps, p50: ms('50%'), p99: ms('99%') };
+}
+
+async function nodeLoad(plan: LoadPlan): Promise<LoadFigures> {
+  const r = PIN
+    ? await runChild('taskset', ['-c', '0', process.execPath, LOAD_CLIENT, JSON.stringify(plan)])
+    : await runChild(process.execPath, [LOAD_CLIENT, JSON.stringify(plan)]);
   if (r.code !== 0) throw new Error(`load client failed: ${r.stderr}`);
   return JSON.parse(r.stdout);
 }
 
 async function apiUnderLoad(): Promise<BenchResult[]> {
+  // As `airlock up` does (this process hosts the runner under test).
+  tuneHeapForServer();
+  // The runner lives in this process: give it core 1, and the load generator core 0.
+  if (PIN && process.env.BENCH_PIN_RUNNER !== '0') spawnSync('taskset', ['-cp', '1', String(process.pid)], { stdio: 'ignore' });
   return withRunner(async (runner) => {
     // 1,000 environments owned by 50 users (20 each), stored directly: this measures the API, not process start-up.
     const spec = templateSchema.parse({ name: 'demo', command: ['true'], ports: [{ port: 8080 }] });
@@ -129,9 +193,13 @@ async function apiUnderLoad(): Promise<BenchResult[]> {
     }
     const base = `http://127.0.0.1:${runner.port}`;
     const plan = { base, tokens, concurrency: 50, durationMs: 5000 };
-    const health = await load({ ...plan, paths: ['/api/v1/health'] });
+    const healthPaths = ['/api/v1/health'];
     // Client i is user-i: it lists its environments and reads them one by one.
-    const mixed = await load({ ...plan, paths: ['/api/v1/environments', '/api/v1/environments/u{i}-env-3', '/api/v1/environments/u{i}-env-7', '/api/v1/environments/u{i}-env-11'] });
+    const mixedPaths = ['/api/v1/environments', '/api/v1/environments/u{i}-env-3', '/api/v1/environments/u{i}-env-7', '/api/v1/environments/u{i}-env-11'];
+    // A short run first, so lazily compiled code and cold statements are not in the figures.
+    await load({ ...plan, paths: [...healthPaths, ...mixedPaths], durationMs: 2000 });
+    const health = await load({ ...plan, paths: healthPaths });
+    const mixed = await load({ ...plan, paths: mixedPaths });
     if (mixed.errors > 0) throw new Error(`${mixed.errors} requests failed`);
     return [
       { name: 'API list+read, 50 clients, 1,000 envs: throughput', value: Math.round(mixed.rps), unit: 'req/s', baseline: { name: 'GET /health (no store, no auth)', value: Math.round(health.rps) }, ratio: round(mixed.rps / health.rps) },

@@ -10,8 +10,10 @@ import { SessionManager, ENV_COOKIE } from '../src/auth/sessions.js';
 import { ActivityTracker } from '../src/proxy/activity.js';
 import { RouteCache } from '../src/proxy/routes.js';
 import { startProxyServer } from '../src/proxy/server.js';
+import { tuneHeapForServer } from '../src/cli/server-heap.js';
 
 async function main(): Promise<void> {
+  tuneHeapForServer(); // as `airlock proxy` does
   const upstreamPort = Number(process.argv[2]);
   const store = SqliteStore.open(':memory:');
   const user = { name: 'bench', role: 'member' as const, createdAt: new Date().toISOString() };

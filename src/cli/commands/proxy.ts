@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { RUNNER_OPTIONS, RUNNER_OPTIONS_HELP, loadRunnerConfig } from '../runner-options.js';
+import { tuneHeapForServer } from '../server-heap.js';
 
 const HELP = `Usage: airlock proxy [options]
 
@@ -17,6 +18,7 @@ export async function run(argv: string[]): Promise<number> {
     process.stdout.write(`${HELP}\n`);
     return 0;
   }
+  tuneHeapForServer();
   const [{ createLogger }, { openStore }, { SessionManager }, { RouteCache }, { ActivityTracker }, { startProxyServer }, { verifyToken }] =
     await Promise.all([
       import('../../telemetry/logger.js'),

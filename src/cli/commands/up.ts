@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { VERSION } from '../../core/version.js';
 import { RUNNER_OPTIONS, RUNNER_OPTIONS_HELP, loadRunnerConfig } from '../runner-options.js';
+import { tuneHeapForServer } from '../server-heap.js';
 import { colour } from '../output.js';
 import { readCliConfig, writeCliConfig } from '../cli-config.js';
 
@@ -23,6 +24,7 @@ export async function run(argv: string[]): Promise<number> {
     process.stdout.write(`${HELP}\n`);
     return 0;
   }
+  tuneHeapForServer();
   const { startRunner } = await import('../../orchestrator/runner.js');
   const { createLogger } = await import('../../telemetry/logger.js');
   const { config, source, dataDir } = await loadRunnerConfig(values);
