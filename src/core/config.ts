@@ -6,6 +6,25 @@ import { ConfigError } from './errors.js';
 export const DEPLOYMENT_MODES = ['isolated', 'nat', 'public-ip', 'existing-vpc'] as const;
 export type DeploymentMode = (typeof DEPLOYMENT_MODES)[number];
 
+/** Why an AWS endpoint is needed beyond the runner's core (the catalog in src/netcheck/catalog.ts keys on these). */
+export const FEATURES = [
+  /** The ECS compute provider calls the ECS API (RunTask, DescribeTasks, StopTask). */
+  'ecs-provider',
+  /** ECS on EC2 capacity: the container agent talks to ecs-agent and ecs-telemetry. */
+  'ec2-capacity',
+  /** State kept in DynamoDB. */
+  'dynamodb-store',
+  /** Home folders on EFS with an access point per environment. */
+  'efs-home',
+  /** ECS Exec and Session Manager shells into environments. */
+  'exec',
+  /** Metrics shipped to CloudWatch by the ADOT collector. */
+  'metrics',
+  /** `airlock doctor` live audits and `airlock deploy` from inside the VPC. */
+  'operator',
+] as const;
+export type Feature = (typeof FEATURES)[number];
+
 const sqliteStoreSchema = z.object({
   type: z.literal('sqlite'),
   /** Database file. @default <dataDir>/airlock.db */
@@ -87,7 +106,7 @@ export const configSchema = z.object({
       /** Bounded time for the whole check. @default 3s */
       timeout: durationSchema.default(3),
       /** Features whose endpoints are required too (see docs/netcheck.md). @default the AWS deployment's features */
-      features: z.array(z.enum(['ecs-provider', 'ec2-capacity', 'dynamodb-store', 'efs-home', 'exec', 'metrics', 'operator'])).optional(),
+      features: z.array(z.enum(FEATURES)).optional(),
       /** Capacity environments run on: `ec2` needs the ECS agent endpoints. @default fargate */
       capacity: z.enum(['fargate', 'ec2']).optional(),
       /** AWS account id, for the ECR registry host. */

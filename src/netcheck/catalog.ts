@@ -3,26 +3,10 @@
  * check (`netcheck`), the infrastructure code (`infra`, which creates the VPC
  * endpoints) and `doctor`. Change it here and all three follow.
  */
-import type { DeploymentMode } from '../core/config.js';
+import type { DeploymentMode, Feature } from '../core/config.js';
 
-/** Why an endpoint is needed beyond the runner's core. */
-export const FEATURES = [
-  /** The ECS compute provider calls the ECS API (RunTask, DescribeTasks, StopTask). */
-  'ecs-provider',
-  /** ECS on EC2 capacity: the container agent talks to ecs-agent and ecs-telemetry. */
-  'ec2-capacity',
-  /** State kept in DynamoDB. */
-  'dynamodb-store',
-  /** Home folders on EFS with an access point per environment. */
-  'efs-home',
-  /** ECS Exec and Session Manager shells into environments. */
-  'exec',
-  /** Metrics shipped to CloudWatch by the ADOT collector. */
-  'metrics',
-  /** `airlock doctor` live audits and `airlock deploy` from inside the VPC. */
-  'operator',
-] as const;
-export type Feature = (typeof FEATURES)[number];
+/** The features (defined with the config, which names them) that make an endpoint required. */
+export { FEATURES, type Feature } from '../core/config.js';
 
 /** The features an AWS deployment of the runner uses unless told otherwise. */
 export const DEFAULT_FEATURES: readonly Feature[] = ['ecs-provider', 'dynamodb-store', 'efs-home', 'metrics'];

@@ -8,7 +8,7 @@ import { setMaxListeners } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import type { DeploymentMode } from '../core/config.js';
 import { ValidationError } from '../core/errors.js';
-import { endpointsFor, isRegion, partitionOf, type Feature, type ResolvedEndpoint } from './catalog.js';
+import { endpointsFor, isRegion, partitionOf, type CatalogQuery, type ResolvedEndpoint } from './catalog.js';
 import { classifyEndpoint, type ClassifyContext } from './classify.js';
 import { discoverOwnAddresses, type OwnAddresses } from './own-addresses.js';
 import { resolveAddresses, tryConnect } from './probe.js';
@@ -19,19 +19,8 @@ export const DEFAULT_TIMEOUT_MS = 3000;
 /** At most this many answers per name are tried (an interface endpoint has one per Availability Zone). */
 const MAX_ADDRESSES_PER_ENDPOINT = 6;
 
-export interface NetcheckOptions {
-  /** AWS Region, e.g. `eu-west-1` (decides host names and the partition). */
-  region: string;
-  /** Deployment mode: decides which failure hints apply. @default isolated */
-  mode?: DeploymentMode;
-  /** Features whose endpoints are required. @default DEFAULT_FEATURES */
-  features?: readonly Feature[];
-  /** Account id, for the ECR registry host `<account>.dkr.ecr.<region>.…`. */
-  account?: string;
-  /** Capacity environments run on (EC2 adds ecs-agent and ecs-telemetry). @default fargate */
-  capacity?: 'fargate' | 'ec2';
-  /** Also check endpoints no enabled feature needs (reported with `required: false`). @default false */
-  includeOptional?: boolean;
+/** What to check: the catalog query (region, mode, features, account, capacity, optional endpoints) and how. */
+export interface NetcheckOptions extends CatalogQuery {
   /** Check exactly these endpoints instead of the catalog's selection. */
   endpoints?: readonly ResolvedEndpoint[];
   /**
@@ -62,7 +51,7 @@ export async function runNetcheck(opts: NetcheckOptions): Promise<NetcheckReport
   const port = opts.port ?? 443;
   const endpoints = opts.endpoints
     ? [...opts.endpoints]
-    : endpointsFor({ region: opts.region, mode, features: opts.features, account: opts.account, capacity: opts.capacity, includeOptional: opts.includeOptional });
+    : endpointsFor({ ...opts, mode });
 
   const resolver = makeResolver(opts.resolver, timeoutMs);
 

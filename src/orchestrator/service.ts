@@ -1,5 +1,5 @@
 import type { Environment, Instance, NewEnvEvent, User } from '../core/environment.js';
-import { ConflictError, NotFoundError, ProviderError, isUserError } from '../core/errors.js';
+import { ConflictError, NotFoundError, isUserError } from '../core/errors.js';
 import { validateName, newId } from '../core/ids.js';
 import { assertTransition, type EnvState } from '../core/lifecycle.js';
 import type { ComputeProvider } from '../compute/provider.js';
@@ -299,7 +299,7 @@ export class Orchestrator {
 }
 
 function errorMessage(err: unknown): string {
-  if (isUserError(err) || err instanceof ProviderError) return err.message;
+  if (isUserError(err)) return err.message;
   return err instanceof Error ? err.message : String(err);
 }
 

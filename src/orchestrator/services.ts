@@ -1,12 +1,10 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Duplex } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import type { AirlockConfig } from '../core/config.js';
 import type { Store } from '../store/store.js';
 import type { Logger } from '../telemetry/logger.js';
 import { SessionManager } from '../auth/sessions.js';
 import { authRoutes, AUTH_PUBLIC_PATHS } from './api/auth.js';
-import { createProxy } from '../proxy/proxy.js';
+import { createProxy, type Proxy } from '../proxy/proxy.js';
 import { RouteCache } from '../proxy/routes.js';
 import { ActivityTracker } from '../proxy/activity.js';
 import type { Orchestrator } from './service.js';
@@ -17,16 +15,9 @@ import type { UrlScheme } from './api/dto.js';
 import type { NetworkSource } from './api/runner-info.js';
 import type { Registry } from '../telemetry/metrics.js';
 
-/** The proxy as the runner's HTTP server sees it. */
-export interface ProxyHandle {
-  handleRequest(req: IncomingMessage, res: ServerResponse): boolean;
-  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): boolean;
-  handleConnect(req: IncomingMessage, socket: Duplex): void;
-}
-
 /** The roles that sit beside the API in one runner process. */
 export interface RunnerServices {
-  proxy: ProxyHandle;
+  proxy: Pick<Proxy, 'handleRequest' | 'handleUpgrade' | 'handleConnect'>;
   sessions: SessionManager;
   routes: RouteCache;
   activity: ActivityTracker;

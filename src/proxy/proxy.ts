@@ -89,6 +89,18 @@ export function createProxy(deps: ProxyDeps): Proxy {
   }
 
   /** The page for an environment that is not ready, or undefined when it can be dialled. */
+  /** The request's headers as the environment gets them: Airlock's credentials out, X-Forwarded-* in. */
+  function forwardedHeaders(req: IncomingMessage, facts: RequestFacts, caller: Caller | undefined, upgrade: boolean): string[] {
+    return upstreamHeaders(req.rawHeaders, facts, {
+      cookieNames: AIRLOCK_COOKIES,
+      stripAuthorization: caller?.via === 'bearer' || isAirlockBearer(facts.authorization),
+      remoteAddress: req.socket.remoteAddress ?? '',
+      proto,
+      trustForwarded,
+      upgrade,
+    });
+  }
+
   function statePage(route: Route, caller: Caller | undefined): Page | undefined {
     const canStart = caller !== undefined && canManage(caller.user, route);
     const offerStart = deps.startEnvironment !== undefined;
@@ -116,14 +128,7 @@ export function createProxy(deps: ProxyDeps): Proxy {
       return;
     }
     activity.request(route.envId);
-    const headers = upstreamHeaders(req.rawHeaders, facts, {
-      cookieNames: AIRLOCK_COOKIES,
-      stripAuthorization: caller?.via === 'bearer' || isAirlockBearer(facts.authorization),
-      remoteAddress: req.socket.remoteAddress ?? '',
-      proto,
-      trustForwarded,
-      upgrade: false,
-    });
+    const headers = forwardedHeaders(req, facts, caller, false);
     const hasBody = facts.transferEncoding !== undefined || (facts.contentLength !== undefined && facts.contentLength !== '0');
     // The upstream's own Date header is relayed.
     res.sendDate = false;
@@ -311,14 +316,7 @@ export function createProxy(deps: ProxyDeps): Proxy {
         return;
       }
       activity.request(route.envId);
-      const headers = upstreamHeaders(req.rawHeaders, facts, {
-        cookieNames: AIRLOCK_COOKIES,
-        stripAuthorization: caller?.via === 'bearer' || isAirlockBearer(facts.authorization),
-        remoteAddress: req.socket.remoteAddress ?? '',
-        proto,
-        trustForwarded,
-        upgrade: true,
-      });
+      const headers = forwardedHeaders(req, facts, caller, true);
       const envId = route.envId;
       tunnel(req, socket, head, { address: route.address, port: p.target }, headers, {
         open: tunnels,

@@ -19,7 +19,7 @@ export async function run(argv: string[]): Promise<number> {
     return 0;
   }
   tuneHeapForServer();
-  const [{ createLogger }, { openStore }, { SessionManager }, { RouteCache }, { ActivityTracker }, { startProxyServer }, { verifyToken }] =
+  const [{ createLogger }, { openStore }, { SessionManager }, { RouteCache }, { ActivityTracker }, { startProxyServer }, { Authenticator }] =
     await Promise.all([
       import('../../telemetry/logger.js'),
       import('../../store/open.js'),
@@ -27,7 +27,7 @@ export async function run(argv: string[]): Promise<number> {
       import('../../proxy/routes.js'),
       import('../../proxy/activity.js'),
       import('../../proxy/server.js'),
-      import('../../auth/tokens.js'),
+      import('../../orchestrator/api/authenticate.js'),
     ]);
   const { config, dataDir } = await loadRunnerConfig(values);
   const runnerUrl = values['runner-url'] ?? config.publicUrl ?? `http://${config.domain}:${config.port}`;
@@ -35,6 +35,8 @@ export async function run(argv: string[]): Promise<number> {
   const logger = createLogger({ name: 'airlock-proxy' });
   const store = await openStore(config.store, dataDir);
   const sessions = await SessionManager.open(store);
+  // Verified tokens are cached briefly, as in the runner: a request does not cost two store reads.
+  const auth = new Authenticator(store);
   const routes = await RouteCache.load(store, { pollMs: 2000, logger });
   const activity = new ActivityTracker(store, { intervalMs: config.activityInterval * 1000, logger });
   const server = await startProxyServer({
@@ -43,7 +45,7 @@ export async function run(argv: string[]): Promise<number> {
     routes,
     sessions,
     activity,
-    verifyBearer: async (secret) => verifyToken(store, secret).catch(() => undefined),
+    verifyBearer: (secret) => auth.bearer(secret).catch(() => undefined),
     domain: config.domain.toLowerCase(),
     runnerUrl,
     trustForwarded: config.trustForwarded,

@@ -20,7 +20,6 @@ import type { ComputeProvider, LogOptions, Observation, ReadyResult, StartReques
 import { AccessPoints } from './access-points.js';
 import { awsErrorName, isNotFound, providerErrorFrom } from './aws-errors.js';
 import { describeTasks } from './describe.js';
-import { healthCheckOf } from './health-check.js';
 import { TAG, envFamily, runTaskClientToken, startedByFor, tagRecord, templateFamily, CONTAINER_NAME } from './naming.js';
 import { optionsFromConfig, resolveOptions, type EcsComputeConfig, type EcsProviderOptions, type ResolvedEcsOptions } from './options.js';
 import { explainStop } from './stop-reasons.js';
@@ -154,7 +153,7 @@ export class EcsProvider implements ComputeProvider {
         taskDefinition,
         envId: req.envId,
         generation: String(req.generation),
-        healthCheck: String(Boolean(healthCheckOf(spec))),
+        healthCheck: String(spec.healthCheck !== undefined),
         logGroup: this.o.logGroup,
         logStreamPrefix,
         ...(accessPointId ? { accessPointId } : {}),
@@ -167,7 +166,7 @@ export class EcsProvider implements ComputeProvider {
 
   async waitReady(instance: Instance, spec: Template, opts: { timeoutMs: number; signal?: AbortSignal }): Promise<ReadyResult> {
     const deadline = Date.now() + opts.timeoutMs;
-    const healthCheck = Boolean(healthCheckOf(spec));
+    const healthCheck = spec.healthCheck !== undefined;
     const cluster = instance.meta?.cluster ?? this.o.cluster;
     const region = await this.region();
     let last: Task | undefined;

@@ -3,11 +3,6 @@ import type { Template } from '../../core/template.js';
 /** A template's container health check (declared in the core template schema). */
 export type TemplateHealthCheck = NonNullable<Template['healthCheck']>;
 
-/** The template's health check, if it declares one. */
-export function healthCheckOf(spec: Template): TemplateHealthCheck | undefined {
-  return spec.healthCheck;
-}
-
 /** The ECS container health check for a template check. */
 export function ecsHealthCheck(hc: TemplateHealthCheck): { command: string[]; interval?: number; timeout?: number; retries?: number; startPeriod?: number } {
   const first = hc.command[0];

@@ -17,7 +17,7 @@ import {
 import type { Template } from '../../core/template.js';
 import { ValidationError } from '../../core/errors.js';
 import { assertFargateSize } from './fargate-sizes.js';
-import { ecsHealthCheck, healthCheckOf } from './health-check.js';
+import { ecsHealthCheck } from './health-check.js';
 import { usesFargate, type ResolvedEcsOptions } from './options.js';
 import { CONTAINER_NAME, HOME_VOLUME, TAG, contentHash, tagRecord } from './naming.js';
 import { isNotFound, providerErrorFrom } from './aws-errors.js';
@@ -32,13 +32,12 @@ export interface TaskDefinitionRequest {
   accessPointId?: string;
 }
 
-/** Throws a ValidationError for a template ECS would refuse (no image, a size Fargate does not offer, a bad health check). */
+/** Throws a ValidationError for a template ECS would refuse (no image, a size Fargate does not offer; the template schema already checked its health check). */
 export function assertRunnable(o: ResolvedEcsOptions, spec: Template, region: string): asserts spec is Template & { image: string } {
   if (!spec.image) {
     throw new ValidationError(`template "${spec.name}" has no image; the ECS provider runs container images: set \`image\` to a private ECR image URI (e.g. 123456789012.dkr.ecr.${region}.amazonaws.com/ide:latest)`, 'image');
   }
   if (usesFargate(o)) assertFargateSize(spec.name, spec.cpu, spec.memory);
-  healthCheckOf(spec);
 }
 
 /** The RegisterTaskDefinition input (without tags) for a template. Throws on what ECS would refuse. */
@@ -53,7 +52,7 @@ export function buildTaskDefinition(o: ResolvedEcsOptions, region: string, req: 
   if (first) env.PORT = String(first.port);
   if (req.accessPointId) env.HOME = o.homePath;
   Object.assign(env, spec.env);
-  const hc = healthCheckOf(spec);
+  const hc = spec.healthCheck;
 
   return {
     family: req.family,

@@ -22,20 +22,8 @@ export function request(envId: string, spec: Template, generation = 1): StartReq
   return { envId, name: envId.replace(/_/g, '-'), owner: 'alice', generation, spec };
 }
 
-/** Whether `pid` is a live process (a zombie counts as gone: it runs nothing). */
-export function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return false;
-  }
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
-  } catch {
-    return false;
-  }
-}
+/** Whether `pid` is a live process (a zombie counts as gone). */
+export { alive } from '../../helpers/runner-process.js';
 
 /**
  * A temporary data dir and providers on it that remember every instance started, so
